@@ -1,0 +1,675 @@
+"""`cockpit`: the scriptable face of the cockpit (the TUI starts with no subcommand).
+
+Subcommands that do not need the screen never import Textual. Errors are one line on
+stderr starting `cockpit: error:`; exit 1 for bad input and unknown or ambiguous REFs,
+exit 2 for environment problems (database, config, permissions).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from cockpit import __version__
+
+if TYPE_CHECKING:
+    from cockpit.incident import Incident
+    from cockpit.service import Cockpit
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 1 (not a usage dump and exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=default,
+        help="database file (default: $COCKPIT_DB or the user data folder)",
+    )
+    parser.add_argument(
+        "--as",
+        dest="author",
+        metavar="HANDLE",
+        default=default,
+        help="who is logging (default: $COCKPIT_USER or your login)",
+    )
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog="cockpit",
+        description="Run and rehearse production incidents from the terminal. "
+        "With no command, the full-screen cockpit starts.",
+    )
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    _global_options(parser, suppress=False)
+    common = Parser(add_help=False)
+    _global_options(common, suppress=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    p = sub.add_parser("declare", parents=[common], help="declare an incident; prints its ref")
+    p.add_argument("title", nargs="+", help="what is wrong, in a few words")
+    p.add_argument(
+        "--severity",
+        "-s",
+        metavar="LEVEL",
+        help="e.g. SEV-1 or 1 (default: the policy's default level)",
+    )
+    p.add_argument("--at", metavar="TIME", help="backdate the declaration (15:23, -5m, ...)")
+    p.add_argument("--exercise", action="store_true", help="a drill, not a real incident")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("log", parents=[common], help="log one line of the quick-entry grammar")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument(
+        "text", nargs="+", metavar="TEXT", help="the line, or - to read lines from standard input"
+    )
+    p.add_argument("--at", metavar="TIME", help="backdate the entry (15:23, -5m, ...)")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("list", parents=[common], help="open incidents")
+    p.add_argument("--all", action="store_true", help="closed ones too")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", parents=[common], help="one incident's state")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("timeline", parents=[common], help="an incident's timeline")
+    p.add_argument("ref", metavar="REF")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--jsonl", action="store_true")
+    p.add_argument("--utc", action="store_true", help="times in UTC")
+    p.add_argument("--all", action="store_true", help="include retracted entries")
+
+    p = sub.add_parser("events", parents=[common], help="an incident's raw events")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--jsonl", action="store_true", help="one JSON event a line (the default)")
+
+    p = sub.add_parser("search", parents=[common], help="find entries by words")
+    p.add_argument("words", nargs="+")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", parents=[common], help="an incident as md, json, jsonl or csv")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--format", "-f", choices=["md", "json", "jsonl", "csv"], default="md")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
+    p = sub.add_parser("policy", parents=[common], help="severity policies: list, show, use")
+    p.add_argument("action", nargs="?", choices=["list", "show", "use"], default="list")
+    p.add_argument("name", nargs="?")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = _join_option_values(list(sys.argv[1:] if argv is None else argv))
+    try:
+        args = build_parser().parse_args(args_list)
+        if args.command is None:
+            return _run_tui(args)
+        return int(COMMANDS[args.command](args))
+    except CliError as exc:
+        return _fail(str(exc), exc.code)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 0
+    except Exception as exc:  # every known failure becomes one line
+        return _handle(exc)
+
+
+def _join_option_values(argv: list[str]) -> list[str]:
+    """`--at -5m` means `--at=-5m`: argparse would take `-5m` for an option."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--at" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
+            out.append("--at=" + argv[i + 1])
+            i += 2
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
+
+
+def _handle(exc: Exception) -> int:
+    from cockpit.config import ConfigError
+    from cockpit.entry import EntryError
+    from cockpit.service import LineError
+    from cockpit.store import RefError, StoreError
+
+    if isinstance(exc, StoreError | ConfigError):
+        return _fail(str(exc), 2)
+    if isinstance(exc, RefError | EntryError | LineError):
+        return _fail(str(exc), 1)
+    if isinstance(exc, PermissionError):
+        return _fail(f"permission denied: {exc.filename or exc}", 2)
+    if isinstance(exc, OSError):
+        return _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "), 2)
+    if os.environ.get("COCKPIT_DEBUG") == "1":
+        raise exc
+    return _fail(f"unexpected {type(exc).__name__}: {exc} (set COCKPIT_DEBUG=1 for details)", 2)
+
+
+def _fail(message: str, code: int) -> int:
+    from cockpit.text import visible
+
+    print(f"cockpit: error: {visible(message)}", file=sys.stderr)
+    return code
+
+
+def _quiet_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+# plumbing --------------------------------------------------------------------------------
+def _cockpit(args: argparse.Namespace) -> Cockpit:
+    from cockpit.clock import SystemClock
+    from cockpit.service import Cockpit, default_author
+    from cockpit.store import Store, default_path
+
+    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_path()
+    clock = SystemClock()
+    store = Store(path, clock)
+    author = getattr(args, "author", None) or default_author()
+    return Cockpit(store, clock, author=author)
+
+
+def _warn(cockpit: Cockpit) -> None:
+    from cockpit.text import visible
+
+    for warning in cockpit.warnings:
+        print(f"cockpit: warning: {visible(warning)}", file=sys.stderr)
+    cockpit.warnings.clear()
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_jsonl(values: Any) -> None:
+    write = sys.stdout.write
+    for value in values:
+        write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def _stamp(dt: datetime, tz: tzinfo, now: datetime) -> str:
+    local = dt.astimezone(tz)
+    if local.date() == now.astimezone(tz).date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%Y-%m-%d %H:%M:%S")
+
+
+# commands --------------------------------------------------------------------------------
+def cmd_declare(args: argparse.Namespace) -> int:
+    cockpit = _cockpit(args)
+    at = _at(cockpit, args.at)
+    event = cockpit.declare(" ".join(args.title), args.severity, at=at, exercise=args.exercise)
+    _warn(cockpit)
+    from cockpit.incident import ref_for
+
+    if args.json:
+        _print_json({"id": event.incident_id, "ref": ref_for(event.incident_id)})
+    else:
+        print(ref_for(event.incident_id))
+    return 0
+
+
+def _at(cockpit: Cockpit, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    from cockpit.entry import EntryError
+
+    try:
+        return cockpit.parse_time(text)
+    except ValueError as exc:
+        raise EntryError(f"--at: {exc}") from None
+
+
+def cmd_log(args: argparse.Namespace) -> int:
+    from cockpit.entry import looks_like_time
+
+    cockpit = _cockpit(args)
+    incident_id = cockpit.store.resolve(args.ref)
+    if args.text == ["-"]:
+        lines = [
+            (number, line.rstrip("\r\n"))
+            for number, line in enumerate(sys.stdin, start=1)
+            if line.strip()
+        ]
+        if args.at:
+            raise CliError("--at cannot be used with -; give each line its own @time")
+        if not lines:
+            raise CliError("no lines on standard input; nothing was logged")
+        events = cockpit.log_many(incident_id, lines)
+    else:
+        line = " ".join(args.text)
+        if args.at:
+            words = line.split()
+            inline = looks_like_time(words[0]) or (
+                words[0].startswith("/") and len(words) > 1 and looks_like_time(words[-1])
+            )
+            if inline:
+                raise CliError("give the time once: --at or an inline @time, not both")
+            _at(cockpit, args.at)  # reports a bad --at as such
+            line = f"@{args.at.removeprefix('@')} {line}"
+        events = cockpit.log(incident_id, line)
+    _warn(cockpit)
+    if args.json:
+        payload = [e.to_json() for e in events]
+        _print_json(payload[0] if len(payload) == 1 else payload)
+        return 0
+    now = cockpit.now()
+    from cockpit.entry import KIND_WORDS
+    from cockpit.timefmt import format_duration
+
+    for event in events:
+        word = KIND_WORDS.get(event.kind, event.kind)
+        when = _stamp(event.occurred_at, cockpit.tz, now)
+        late = event.recorded_at - event.occurred_at
+        note = f" (backdated {format_duration(late)})" if late.total_seconds() >= 60 else ""
+        print(f"logged {word} {event.id} at {when}{note}")
+    return 0
+
+
+def _summary(incident: Incident, now: datetime) -> dict[str, Any]:
+    plan = incident.next_update
+    from cockpit.timefmt import format_ts
+
+    return {
+        "id": incident.id,
+        "ref": incident.ref,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "exercise": incident.exercise,
+        "declared_at": format_ts(incident.declared_at) if incident.declared_at else None,
+        "ic": incident.roles["ic"].handle if "ic" in incident.roles else None,
+        "next_update_due_at": format_ts(plan.due_at) if plan else None,
+        "update_overdue": incident.update_state(now) == "overdue",
+        "entry_count": incident.entry_count,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    cockpit = _cockpit(args)
+    now = cockpit.now()
+    rows = cockpit.store.incidents(include_closed=args.all)
+    incidents = [cockpit.incident(row.id) for row in rows]
+    _warn(cockpit)
+    if args.json:
+        _print_json([_summary(i, now) for i in incidents])
+        return 0
+    if not incidents:
+        print('No open incidents. Declare one: cockpit declare "what is wrong"')
+        return 0
+    from cockpit.text import visible
+    from cockpit.timefmt import format_clock, format_duration
+
+    print(f"{'REF':<10} {'SEV':<6} {'STATUS':<13} {'ELAPSED':<9} {'NEXT UPDATE':<16} TITLE")
+    for inc in incidents:
+        plan = inc.next_update
+        if plan is None:
+            due = "-"
+        else:
+            state = inc.update_state(now)
+            delta = plan.due_at - now
+            due = (
+                f"overdue {format_clock(-delta)}"
+                if state == "overdue"
+                else f"in {format_clock(delta)}" + (" !" if state == "due_soon" else "")
+            )
+        badge = " [EXERCISE]" if inc.exercise else ""
+        print(
+            f"{inc.ref:<10} {inc.severity:<6} {inc.status:<13} "
+            f"{format_duration(inc.elapsed(now)):<9} {due:<16} {visible(inc.title)}{badge}"
+        )
+    return 0
+
+
+def _load(args: argparse.Namespace) -> tuple[Cockpit, Incident]:
+    cockpit = _cockpit(args)
+    incident = cockpit.incident(cockpit.store.resolve(args.ref))
+    return cockpit, incident
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    cockpit, inc = _load(args)
+    now = cockpit.now()
+    data = inc.to_json(now, cockpit.runbook)
+    _warn(cockpit)
+    if args.json:
+        _print_json(data)
+        return 0
+    print(render_show(inc, data, cockpit, now))
+    return 0
+
+
+def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: datetime) -> str:
+    from cockpit.text import visible
+    from cockpit.timefmt import format_clock, format_duration
+
+    tz = cockpit.tz
+    lines = [f"{inc.ref}  {inc.severity}  {inc.status}  {visible(inc.title)}"]
+    if inc.exercise:
+        lines[0] += "  [EXERCISE]"
+    if inc.declared_at:
+        lines.append(
+            f"declared {_stamp(inc.declared_at, tz, now)} by {visible(inc.declared_by)}, "
+            f"elapsed {format_duration(inc.elapsed(now))}"
+        )
+    plan = inc.next_update
+    if plan is None:
+        lines.append("next update: none required")
+    else:
+        state = inc.update_state(now)
+        delta = plan.due_at - now
+        when = _stamp(plan.due_at, tz, now)
+        if state == "overdue":
+            lines.append(
+                f"next update: OVERDUE by {format_clock(-delta)} (due {when}; {plan.rule})"
+            )
+        else:
+            soon = " (due soon)" if state == "due_soon" else ""
+            lines.append(f"next update: in {format_clock(delta)} at {when}{soon} ({plan.rule})")
+    if inc.impact:
+        lines.append(f"impact: {visible(inc.impact)}")
+    for key, value in inc.context.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        lines.append(f"{key}: {visible(str(shown))}")
+    lines.append("roles:")
+    roles = inc.policy.roles if inc.policy else []
+    for role in roles:
+        held = inc.roles.get(role.key)
+        who = (
+            f"@{visible(held.handle)} for {format_duration(now - held.start)}"
+            if held
+            else "(unfilled)"
+        )
+        lines.append(f"  {role.label:<28} {who}")
+    lines.append("first thirty minutes:")
+    for item in data["checklist"]:
+        mark = "x" if item["done_at"] else ("!" if item["overdue"] else " ")
+        lines.append(f"  [{mark}] {item['phase']:<6} {item['id']:<18} {item['title']}")
+    open_h = [h for h in inc.hypotheses() if h.state == "open"]
+    if open_h:
+        lines.append("open hypotheses:")
+        for h in open_h:
+            lines.append(f"  {h.id[10:16]}  {visible(h.text)}")
+    for warning in inc.warnings:
+        lines.append(f"warning: {visible(warning)}")
+    lines.append(f"{inc.entry_count} entries")
+    return "\n".join(lines)
+
+
+KIND_MARKS = {
+    "entry.note": "note",
+    "entry.decision": "decision",
+    "entry.hypothesis": "hypothesis",
+    "entry.action": "action",
+    "entry.todo": "todo",
+}
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    cockpit, inc = _load(args)
+    items = inc.visible_timeline(include_retracted=args.all)
+    _warn(cockpit)
+    if args.json:
+        _print_json([i.to_json() for i in items])
+        return 0
+    if args.jsonl:
+        _print_jsonl(i.to_json() for i in items)
+        return 0
+    from datetime import UTC
+
+    from cockpit.text import visible
+
+    tz: tzinfo = UTC if args.utc else cockpit.tz
+    now = cockpit.now()
+    for item in items:
+        local = item.occurred_at.astimezone(tz)
+        stamp = local.strftime("%Y-%m-%d %H:%M:%S") + ("Z" if args.utc else "")
+        kind = KIND_MARKS.get(item.kind, item.kind.split(".")[0])
+        if item.state and item.state != "open":
+            kind += f"({item.state.replace('_', ' ')})"
+        flags = ("*" if item.starred else " ") + ("~" if item.amended else " ")
+        if item.retracted:
+            flags = "x "
+        print(
+            f"{stamp}  {item.id[10:16]} {flags} {kind:<12} {visible(item.rec.author):<10} "
+            f"{visible(item.text)}"
+        )
+    del now
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    cockpit = _cockpit(args)
+    incident_id = cockpit.store.resolve(args.ref)
+    _print_jsonl(cockpit.store.raw_events(incident_id))
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    cockpit = _cockpit(args)
+    results = cockpit.store.search(" ".join(args.words))
+    if args.json:
+        _print_json(results)
+        return 0
+    if not results:
+        print("No entries match.")
+        return 0
+    from cockpit.text import visible
+    from cockpit.timefmt import parse_ts
+
+    now = cockpit.now()
+    for r in results:
+        when = _stamp(parse_ts(r["occurred_at"]), cockpit.tz, now)
+        print(f"{r['ref']}  {r['id'][10:16]}  {when}  {visible(r['text'] or '')}")
+    return 0
+
+
+CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    if text.startswith(CSV_RISKY):
+        return "'" + text
+    return text
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    cockpit, inc = _load(args)
+    now = cockpit.now()
+    if args.format == "json":
+        body = (
+            json.dumps(
+                {
+                    **inc.to_json(now, cockpit.runbook),
+                    "timeline": [i.to_json() for i in inc.visible_timeline(include_retracted=True)],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            + "\n"
+        )
+    elif args.format == "jsonl":
+        body = "".join(
+            json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n"
+            for e in cockpit.store.raw_events(inc.id)
+        )
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        columns = [
+            "id",
+            "kind",
+            "occurred_at",
+            "recorded_at",
+            "author",
+            "text",
+            "starred",
+            "amended",
+        ]
+        writer.writerow(columns)
+        for item in inc.visible_timeline():
+            row = item.to_json()
+            writer.writerow([csv_cell(row[c]) for c in columns])
+        body = buffer.getvalue()
+    else:
+        body = export_markdown(inc, cockpit, now)
+    _warn(cockpit)
+    if args.output:
+        path = Path(args.output)
+        try:
+            path.write_text(body, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{path}: cannot write ({exc.strerror})", 2) from None
+        print(f"wrote {path}", file=sys.stderr)
+    else:
+        sys.stdout.write(body)
+    return 0
+
+
+def _md(text: str) -> str:
+    """User text in a Markdown table cell or line: visible controls, no markup of its own."""
+    from cockpit.text import visible
+
+    out = visible(text)
+    for ch in "\\`*_[]<>|#":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def export_markdown(inc: Incident, cockpit: Cockpit, now: datetime) -> str:
+    from cockpit.timefmt import format_duration
+
+    tz = inc.tz
+    lines = [f"# {inc.ref}: {_md(inc.title)}", ""]
+    if inc.exercise:
+        lines += ["> Exercise: not a real incident.", ""]
+    lines += [
+        f"- Severity: {inc.severity}",
+        f"- Status: {inc.status}" + (f" ({_md(inc.status_reason)})" if inc.status_reason else ""),
+        f"- Duration: {format_duration(inc.elapsed(now))}",
+        f"- Times: {inc.zone}",
+    ]
+    if inc.impact:
+        lines.append(f"- Impact: {_md(inc.impact)}")
+    if inc.summary:
+        lines.append(f"- Summary: {_md(inc.summary)}")
+    lines += ["", "## Milestones", "", "| Milestone | Time |", "| --- | --- |"]
+    for name, at in inc.milestones.items():
+        shown = at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if at else "-"
+        lines.append(f"| {name} | {shown} |")
+    lines += ["", "## Roles", "", "| Role | Who | From | To |", "| --- | --- | --- | --- |"]
+    for t in inc.role_history:
+        end = t.end.astimezone(tz).strftime("%H:%M") if t.end else "-"
+        lines.append(
+            f"| {_md(inc.role_label(t.role))} | @{_md(t.handle)} | "
+            f"{t.start.astimezone(tz).strftime('%H:%M')} | {end} |"
+        )
+    lines += ["", "## Timeline", "", "| Time | Kind | Who | What |", "| --- | --- | --- | --- |"]
+    for item in inc.visible_timeline():
+        star = " ★" if item.starred else ""
+        kind = KIND_MARKS.get(item.kind, item.kind)
+        lines.append(
+            f"| {item.occurred_at.astimezone(tz).strftime('%Y-%m-%d %H:%M:%S')} | {kind}{star} "
+            f"| {_md(item.rec.author)} | {_md(item.text)} |"
+        )
+    todos = [i for i in inc.entries if i.kind == "entry.todo"]
+    if todos:
+        lines += ["", "## Follow-ups", ""]
+        lines += [f"- [ ] {_md(t.text)}" for t in todos]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from cockpit.policy import load_policy, policy_names
+
+    cockpit = _cockpit(args)
+    if args.action == "use":
+        if not args.name:
+            raise CliError("policy use needs a NAME (see `cockpit policy list`)")
+        policy = cockpit.use_policy(args.name)
+        _warn(cockpit)
+        print(f"new incidents in {cockpit.store.path} now use the {policy.name} policy")
+        return 0
+    if args.action == "show":
+        policy, warnings = load_policy(args.name or cockpit.policy_name)
+        cockpit.warnings.extend(warnings)
+        _warn(cockpit)
+        if args.json:
+            _print_json(policy.model_dump(mode="json"))
+            return 0
+        print(f"{policy.name}: {policy.label}")
+        for level in policy.levels:
+            print(f"  {level.key:<7} {level.label:<10} {level.rule_text()}")
+            if level.meaning:
+                print(f"          {level.meaning}")
+            if level.response:
+                print(f"          respond: {level.response}")
+            for step in level.escalation:
+                print(f"          after {step.after // 60} min: escalate to {step.to}")
+        print("roles: " + ", ".join(f"{r.key} ({r.label})" for r in policy.roles))
+        return 0
+    current = cockpit.policy_name
+    names = policy_names()
+    if args.json:
+        _print_json({"current": current, "policies": names})
+        return 0
+    for name in names:
+        print(("* " if name == current else "  ") + name)
+    return 0
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    cockpit = _cockpit(args)
+    from cockpit.app import make_app
+
+    app = make_app(cockpit)
+    app.run()
+    return 0
+
+
+COMMANDS = {
+    "declare": cmd_declare,
+    "log": cmd_log,
+    "list": cmd_list,
+    "show": cmd_show,
+    "timeline": cmd_timeline,
+    "events": cmd_events,
+    "search": cmd_search,
+    "export": cmd_export,
+    "policy": cmd_policy,
+}

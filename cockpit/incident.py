@@ -1,0 +1,717 @@
+"""Incident: a pure fold over events.
+
+No I/O and no clock: whatever depends on time ("is the update overdue?") takes `now` as an
+argument. Folding the same set of events in any order gives the same incident: events are
+de-duplicated by id and applied in (occurred_at, id) order, and corrections (amend,
+retract, star) are applied after every entry is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+from typing import Any
+
+from cockpit.clock import zone as zone_info
+from cockpit.events import ENTRY_KINDS, MILESTONES, Rec
+from cockpit.policy import Level, Policy
+from cockpit.runbook import Runbook
+from cockpit.timefmt import format_ts, parse_ts
+
+ROLE_FALLBACK = {"ic": "Incident commander"}
+OPEN_STATUSES = ("investigating", "identified", "monitoring", "mitigated")
+ENTRY_WORDS = {
+    "entry.note": "note",
+    "entry.decision": "decision",
+    "entry.hypothesis": "hypothesis",
+    "entry.action": "action",
+    "entry.todo": "follow-up",
+}
+MODIFIERS = {
+    "entry.starred",
+    "entry.unstarred",
+    "entry.amended",
+    "entry.retracted",
+    "hypothesis.resolved",
+}
+# Milestone pairs that must come in this order; a reversed pair is a warning.
+MILESTONE_ORDER = (
+    ("started", "detected"),
+    ("detected", "acknowledged"),
+    ("started", "mitigated"),
+    ("detected", "mitigated"),
+    ("mitigated", "resolved"),
+    ("started", "resolved"),
+    ("detected", "resolved"),
+)
+
+
+def ref_for(incident_id: str) -> str:
+    """`INC-` and six characters of the random part of the incident's ULID."""
+    return "INC-" + incident_id[10:16]
+
+
+def short_id(event_id: str) -> str:
+    """Six characters of the random part of an entry's ULID: how the screen names it."""
+    return event_id[10:16]
+
+
+@dataclass(slots=True)
+class TimelineItem:
+    rec: Rec
+    occurred_at: datetime
+    text: str
+    starred: bool = False
+    amended: bool = False
+    retracted: bool = False
+    state: str | None = None  # hypotheses: open, confirmed, ruled_out
+
+    @property
+    def id(self) -> str:
+        return self.rec.id
+
+    @property
+    def kind(self) -> str:
+        return self.rec.kind
+
+    @property
+    def is_entry(self) -> bool:
+        return self.rec.kind in ENTRY_KINDS
+
+    def sort_key(self) -> tuple[datetime, str]:
+        return (self.occurred_at, self.rec.id)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.rec.id,
+            "kind": self.rec.kind,
+            "occurred_at": format_ts(self.occurred_at),
+            "recorded_at": format_ts(self.rec.recorded_at),
+            "author": self.rec.author,
+            "text": self.text,
+            "starred": self.starred,
+            "amended": self.amended,
+        }
+        if self.retracted:
+            out["retracted"] = True
+        if self.state is not None:
+            out["state"] = self.state
+        return out
+
+
+@dataclass(slots=True)
+class Tenure:
+    role: str
+    handle: str
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclass(slots=True)
+class Timer:
+    id: str
+    until: datetime
+    text: str
+    set_at: datetime
+    author: str
+    cancelled_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class UpdatePlan:
+    """When the next internal update is due, and the rule that says so."""
+
+    due_at: datetime
+    rule: str
+    interval: timedelta
+
+    @property
+    def soon_window(self) -> timedelta:
+        """The last 20% of the interval, at least 1 min and at most 5 min."""
+        window = self.interval * 0.2
+        return max(timedelta(minutes=1), min(timedelta(minutes=5), window))
+
+    def state(self, now: datetime) -> str:
+        if now >= self.due_at:
+            return "overdue"
+        if now >= self.due_at - self.soon_window:
+            return "due_soon"
+        return "ok"
+
+
+@dataclass
+class Incident:
+    id: str
+    title: str = "(undeclared)"
+    severity: str = ""
+    status: str = "investigating"
+    status_reason: str | None = None
+    exercise: bool = False
+    declared_at: datetime | None = None
+    declared_by: str = ""
+    zone: str = "UTC"
+    policy: Policy | None = None
+    summary: str = ""
+    impact: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, Tenure] = field(default_factory=dict)
+    role_history: list[Tenure] = field(default_factory=list)
+    checklist: dict[str, datetime] = field(default_factory=dict)
+    timeline: list[TimelineItem] = field(default_factory=list)
+    items: dict[str, TimelineItem] = field(default_factory=dict)
+    milestones: dict[str, datetime | None] = field(default_factory=dict)
+    updates: list[Rec] = field(default_factory=list)
+    timers: dict[str, Timer] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    event_count: int = 0
+    last_event_at: datetime | None = None
+    next_update: UpdatePlan | None = None
+
+    @property
+    def ref(self) -> str:
+        return ref_for(self.id)
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone_info(self.zone)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != "closed"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def level(self) -> Level | None:
+        if self.policy is None:
+            return None
+        try:
+            return self.policy.level(self.severity)
+        except KeyError:
+            return None
+
+    @property
+    def started_at(self) -> datetime | None:
+        return self.milestones.get("started") or self.declared_at
+
+    def elapsed(self, now: datetime) -> timedelta:
+        start = self.started_at or now
+        end = self.milestones.get("resolved") if not self.is_active else None
+        return (end or now) - start
+
+    @property
+    def entries(self) -> list[TimelineItem]:
+        return [i for i in self.timeline if i.is_entry and not i.retracted]
+
+    @property
+    def entry_count(self) -> int:
+        return sum(1 for i in self.timeline if i.is_entry and not i.retracted)
+
+    @property
+    def last_update_at(self) -> datetime | None:
+        internal = [u for u in self.updates if u.data.get("audience", "internal") == "internal"]
+        return internal[-1].occurred_at if internal else None
+
+    def visible_timeline(self, include_retracted: bool = False) -> list[TimelineItem]:
+        if include_retracted:
+            return list(self.timeline)
+        return [i for i in self.timeline if not i.retracted]
+
+    def update_state(self, now: datetime) -> str:
+        """`none` (nothing due), `ok`, `due_soon` or `overdue`."""
+        if self.next_update is None:
+            return "none"
+        return self.next_update.state(now)
+
+    def hypotheses(self) -> list[TimelineItem]:
+        return [i for i in self.timeline if i.kind == "entry.hypothesis" and not i.retracted]
+
+    def role_label(self, key: str) -> str:
+        if self.policy is not None:
+            for role in self.policy.roles:
+                if role.key == key:
+                    return role.label
+        return ROLE_FALLBACK.get(key, key)
+
+    def active_timers(self) -> list[Timer]:
+        return sorted(
+            (t for t in self.timers.values() if t.cancelled_at is None), key=lambda t: t.until
+        )
+
+    def checklist_view(self, runbook: Runbook, now: datetime) -> list[dict[str, Any]]:
+        out = []
+        base = self.declared_at or now
+        for item in runbook.items:
+            due_at = base + timedelta(seconds=item.due)
+            done = self.checklist.get(item.id)
+            out.append(
+                {
+                    "id": item.id,
+                    "title": item.title,
+                    "phase": item.phase,
+                    "due_at": format_ts(due_at),
+                    "done_at": format_ts(done) if done else None,
+                    "overdue": done is None and self.is_active and now > due_at,
+                }
+            )
+        return out
+
+    def find_entries(self, prefix: str) -> list[TimelineItem]:
+        """Timeline items whose id, or whose short id, starts with `prefix`."""
+        wanted = prefix.strip().upper()
+        if not wanted:
+            return []
+        return [
+            item
+            for item in self.timeline
+            if item.id.startswith(wanted) or item.id[10:].startswith(wanted)
+        ]
+
+    def last_entry(self) -> TimelineItem | None:
+        entries = [i for i in self.timeline if i.is_entry and not i.retracted]
+        if not entries:
+            return None
+        return max(entries, key=lambda i: (i.rec.recorded_at, i.rec.id))
+
+    def to_json(self, now: datetime, runbook: Runbook | None = None) -> dict[str, Any]:
+        plan = self.next_update
+        return {
+            "id": self.id,
+            "ref": self.ref,
+            "title": self.title,
+            "severity": self.severity,
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "exercise": self.exercise,
+            "declared_at": format_ts(self.declared_at) if self.declared_at else None,
+            "declared_by": self.declared_by,
+            "zone": self.zone,
+            "policy": self.policy.name if self.policy else None,
+            "summary": self.summary,
+            "impact": self.impact,
+            "context": dict(self.context),
+            "milestones": {
+                name: (format_ts(at) if at else None) for name, at in self.milestones.items()
+            },
+            "roles": {
+                role: {"handle": t.handle, "since": format_ts(t.start)}
+                for role, t in self.roles.items()
+            },
+            "role_history": [
+                {
+                    "role": t.role,
+                    "handle": t.handle,
+                    "from": format_ts(t.start),
+                    "to": format_ts(t.end) if t.end else None,
+                }
+                for t in self.role_history
+            ],
+            "checklist": self.checklist_view(runbook, now) if runbook else [],
+            "hypotheses": [
+                {
+                    "id": h.id,
+                    "text": h.text,
+                    "state": h.state,
+                    "occurred_at": format_ts(h.occurred_at),
+                }
+                for h in self.hypotheses()
+            ],
+            "timers": [
+                {
+                    "id": t.id,
+                    "text": t.text,
+                    "until": format_ts(t.until),
+                    "expired": now >= t.until,
+                }
+                for t in self.active_timers()
+            ],
+            "last_update_at": format_ts(self.last_update_at) if self.last_update_at else None,
+            "next_update_due_at": format_ts(plan.due_at) if plan else None,
+            "next_update_rule": plan.rule if plan else None,
+            "update_state": self.update_state(now),
+            "update_overdue": self.update_state(now) == "overdue",
+            "elapsed_seconds": int(self.elapsed(now).total_seconds()),
+            "warnings": list(self.warnings),
+            "entry_count": self.entry_count,
+            "event_count": self.event_count,
+        }
+
+
+def sort_key(rec: Rec) -> tuple[datetime, str]:
+    return (rec.occurred_at, rec.id)
+
+
+def fold(recs: Iterable[Rec], runbook: Runbook | None = None) -> Incident:
+    """Fold a set of events (any order, duplicates allowed) into an Incident."""
+    unique: dict[str, Rec] = {}
+    incident_id = ""
+    for rec in recs:
+        unique[rec.id] = rec
+        incident_id = incident_id or rec.incident_id
+    ordered = sorted(unique.values(), key=sort_key)
+    folder = _Folder(incident_id or "0" * 26, runbook)
+    for rec in ordered:
+        folder.apply(rec)
+    return folder.finish()
+
+
+class _Folder:
+    def __init__(self, incident_id: str, runbook: Runbook | None) -> None:
+        self.inc = Incident(id=incident_id)
+        self.runbook = runbook
+        self.declared: Rec | None = None
+        self.modifiers: list[Rec] = []
+        self.explicit_milestones: dict[str, datetime] = {}
+        self.status_milestones: dict[str, datetime] = {}
+        self.severity_changes: list[tuple[datetime, str, str]] = []  # (at, old, new)
+        self.overrides: list[Rec] = []  # promises and snoozes
+        self.services: list[str] = []
+        self.checklist_state: dict[str, datetime | None] = {}
+        self.severity_seen = False
+        self.title_seen = False
+
+    def apply(self, rec: Rec) -> None:
+        inc = self.inc
+        inc.event_count += 1
+        if inc.last_event_at is None or rec.recorded_at > inc.last_event_at:
+            inc.last_event_at = rec.recorded_at
+        kind = rec.kind
+        if kind in MODIFIERS:
+            self.modifiers.append(rec)
+            return
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, rec)
+        if kind in ENTRY_KINDS:
+            item = TimelineItem(rec, rec.occurred_at, rec.data.get("text", ""))
+            if kind == "entry.hypothesis":
+                item.state = "open"
+            inc.items[rec.id] = item
+        else:
+            item = TimelineItem(rec, rec.occurred_at, "")
+            inc.items[rec.id] = item
+
+    # state handlers -------------------------------------------------------------------
+    def declared_(self, rec: Rec) -> None:
+        inc = self.inc
+        if self.declared is not None:
+            inc.warnings.append(f"declared twice; the first declaration ({self.declared.id}) wins")
+            return
+        self.declared = rec
+        data = rec.data
+        if not self.title_seen:
+            inc.title = data.get("title", inc.title)
+        inc.exercise = bool(data.get("exercise", False))
+        inc.zone = data.get("zone") or "UTC"
+        inc.declared_at = rec.occurred_at
+        inc.declared_by = rec.author
+        try:
+            inc.policy = Policy.from_copy(data["policy"])
+        except Exception as exc:  # a foreign or damaged copy must not stop the fold
+            inc.warnings.append(f"the declaration's policy could not be read: {exc}")
+        if not self.severity_seen:
+            inc.severity = data.get("severity", "")
+
+    def title_(self, rec: Rec) -> None:
+        self.title_seen = True
+        self.inc.title = rec.data["title"]
+
+    def summary_(self, rec: Rec) -> None:
+        self.inc.summary = rec.data["summary"]
+
+    def impact_(self, rec: Rec) -> None:
+        self.inc.impact = rec.data["impact"]
+
+    def context_(self, rec: Rec) -> None:
+        key, value = rec.data["key"], rec.data["value"]
+        if key == "services":
+            name = str(value)
+            if name.startswith("-"):
+                if name[1:] in self.services:
+                    self.services.remove(name[1:])
+            elif name not in self.services:
+                self.services.append(name)
+            self.inc.context["services"] = list(self.services)
+        else:
+            self.inc.context[key] = value
+
+    def severity_(self, rec: Rec) -> None:
+        old = self.inc.severity
+        new = rec.data["level"]
+        self.severity_changes.append((rec.occurred_at, old, new))
+        self.severity_seen = True
+        self.inc.severity = new
+
+    def status_(self, rec: Rec) -> None:
+        status = rec.data["status"]
+        self.inc.status = status
+        self.inc.status_reason = rec.data.get("reason")
+        if status in ("mitigated", "resolved") and status not in self.status_milestones:
+            self.status_milestones[status] = rec.occurred_at
+
+    def role_assigned_(self, rec: Rec) -> None:
+        role, handle = rec.data["role"], rec.data["handle"]
+        current = self.inc.roles.get(role)
+        if current is not None:
+            if current.handle == handle:
+                return
+            current.end = rec.occurred_at
+        tenure = Tenure(role, handle, rec.occurred_at)
+        self.inc.roles[role] = tenure
+        self.inc.role_history.append(tenure)
+
+    def role_released_(self, rec: Rec) -> None:
+        current = self.inc.roles.pop(rec.data["role"], None)
+        if current is not None:
+            current.end = rec.occurred_at
+
+    def checked_(self, rec: Rec) -> None:
+        self.checklist_state[rec.data["item"]] = rec.occurred_at
+
+    def unchecked_(self, rec: Rec) -> None:
+        self.checklist_state[rec.data["item"]] = None
+
+    def update_sent_(self, rec: Rec) -> None:
+        self.inc.updates.append(rec)
+        if rec.data.get("audience", "internal") == "internal":
+            self.overrides = []
+            self.severity_changes = []
+            if rec.data.get("next_update_at"):
+                self.overrides.append(rec)
+
+    def override_(self, rec: Rec) -> None:
+        self.overrides.append(rec)
+
+    def timer_set_(self, rec: Rec) -> None:
+        until = rec.time("until")
+        assert until is not None
+        self.inc.timers[rec.data["timer"]] = Timer(
+            rec.data["timer"], until, rec.data.get("text", ""), rec.occurred_at, rec.author
+        )
+
+    def timer_cancelled_(self, rec: Rec) -> None:
+        timer = self.inc.timers.get(rec.data["timer"])
+        if timer is not None and timer.cancelled_at is None:
+            timer.cancelled_at = rec.occurred_at
+
+    def milestone_(self, rec: Rec) -> None:
+        at = rec.time("at")
+        if at is not None:
+            self.explicit_milestones[rec.data["milestone"]] = at
+
+    # finishing ----------------------------------------------------------------------
+    def finish(self) -> Incident:
+        inc = self.inc
+        if self.declared is None:
+            inc.warnings.append("no declaration has been received for this incident yet")
+        self._modifiers()
+        inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+        inc.checklist = {k: v for k, v in self.checklist_state.items() if v is not None}
+        milestones: dict[str, datetime | None] = dict.fromkeys(MILESTONES)
+        milestones["declared"] = inc.declared_at
+        for name, at in self.status_milestones.items():
+            milestones[name] = at
+        milestones.update(self.explicit_milestones)
+        inc.milestones = milestones
+        for first, second in MILESTONE_ORDER:
+            a, b = milestones.get(first), milestones.get(second)
+            if a is not None and b is not None and b < a:
+                inc.warnings.append(f"{second} before {first}")
+        tz = inc.tz
+        for item in inc.timeline:
+            if not item.is_entry:
+                item.text = describe(item.rec, inc, tz, self.runbook)
+        inc.next_update = self._plan()
+        return inc
+
+    def _modifiers(self) -> None:
+        items = self.inc.items
+        for rec in self.modifiers:
+            target = items.get(rec.data.get("target", ""))
+            if target is None:
+                self.inc.warnings.append(f"{rec.kind} {rec.id} points at an unknown entry")
+                continue
+            kind = rec.kind
+            if kind == "entry.starred":
+                target.starred = True
+            elif kind == "entry.unstarred":
+                target.starred = False
+            elif kind == "entry.retracted":
+                if target.is_entry:
+                    target.retracted = True
+                else:
+                    self.inc.warnings.append(f"{rec.id}: only entries can be retracted")
+            elif kind == "entry.amended":
+                if not target.is_entry:
+                    self.inc.warnings.append(f"{rec.id}: only entries can be amended")
+                    continue
+                if rec.data.get("text") is not None:
+                    target.text = rec.data["text"]
+                when = rec.time("occurred_at")
+                if when is not None:
+                    target.occurred_at = when
+                target.amended = True
+            elif kind == "hypothesis.resolved":
+                if target.kind == "entry.hypothesis":
+                    target.state = rec.data["outcome"]
+                else:
+                    self.inc.warnings.append(f"{rec.id}: only hypotheses can be confirmed")
+
+    def _plan(self) -> UpdatePlan | None:
+        inc = self.inc
+        level = inc.level
+        if level is None or level.cadence is None or not inc.is_active or inc.declared_at is None:
+            return None
+        assert level.first_update is not None
+        last = inc.last_update_at
+        cadence = timedelta(seconds=level.cadence)
+        if last is not None:
+            base = last + cadence
+            rule = f"{level.key}: every {_mins(cadence)}"
+            interval = cadence
+        else:
+            start = inc.declared_at
+            # Moving onto a level with updates from one without starts the clock afresh.
+            if self.declared is not None and inc.policy is not None:
+                for changed, old, _new in self.severity_changes:
+                    if not _has_cadence(inc.policy, old):
+                        start = max(start, changed)
+            first = timedelta(seconds=level.first_update)
+            base = start + first
+            rule = f"{level.key}: first update within {_mins(first)}"
+            interval = first
+        if not self.overrides:
+            return UpdatePlan(base, rule, interval)
+        override = self.overrides[-1]
+        at: datetime | None
+        if override.kind == "update.sent":
+            at = override.time("next_update_at")
+            label = "promised"
+        elif override.kind == "update.promised":
+            at = override.time("at")
+            label = "promised"
+        else:
+            at = override.time("until")
+            label = "snoozed until"
+        assert at is not None
+        made = override.occurred_at
+        when = at.astimezone(inc.tz).strftime("%H:%M")
+        plan = UpdatePlan(at, f"{label} {when}", max(at - made, timedelta(0)))
+        changed_since = any(change_at > made for change_at, _, _ in self.severity_changes)
+        if changed_since and base < at:
+            return UpdatePlan(base, rule, interval)
+        return plan
+
+
+def _has_cadence(policy: Policy, key: str) -> bool:
+    try:
+        return policy.level(key).cadence is not None
+    except KeyError:
+        return False
+
+
+def _mins(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"
+
+
+_HANDLERS = {
+    "incident.declared": _Folder.declared_,
+    "title.set": _Folder.title_,
+    "summary.set": _Folder.summary_,
+    "impact.set": _Folder.impact_,
+    "context.set": _Folder.context_,
+    "severity.set": _Folder.severity_,
+    "status.set": _Folder.status_,
+    "role.assigned": _Folder.role_assigned_,
+    "role.released": _Folder.role_released_,
+    "checklist.checked": _Folder.checked_,
+    "checklist.unchecked": _Folder.unchecked_,
+    "update.sent": _Folder.update_sent_,
+    "update.promised": _Folder.override_,
+    "update.snoozed": _Folder.override_,
+    "timer.set": _Folder.timer_set_,
+    "timer.cancelled": _Folder.timer_cancelled_,
+    "milestone.set": _Folder.milestone_,
+}
+
+CONTEXT_LABELS = {
+    "bridge": "Bridge",
+    "channel": "Channel",
+    "ticket": "Ticket",
+    "customer_facing": "Customer-facing",
+}
+
+
+def describe(rec: Rec, inc: Incident, tz: tzinfo, runbook: Runbook | None = None) -> str:
+    """A readable sentence for a state event, as the timeline shows it."""
+    data = rec.data
+    kind = rec.kind
+
+    def at(key: str) -> str:
+        value = data.get(key)
+        if not isinstance(value, str):
+            return "?"
+        return parse_ts(value).astimezone(tz).strftime("%H:%M %Z").strip()
+
+    if kind == "incident.declared":
+        suffix = " (exercise)" if data.get("exercise") else ""
+        return f"Declared {data.get('severity', '')}: {data.get('title', '')}{suffix}"
+    if kind == "title.set":
+        return f"Title set to: {data['title']}"
+    if kind == "summary.set":
+        return f"Summary: {data['summary']}"
+    if kind == "impact.set":
+        return f"Impact: {data['impact']}"
+    if kind == "context.set":
+        key, value = data["key"], data["value"]
+        if key == "services":
+            name = str(value)
+            return f"Service removed: {name[1:]}" if name.startswith("-") else f"Service: {name}"
+        if key == "customer_facing":
+            return "Customer-facing: " + ("yes" if value else "no")
+        return f"{CONTEXT_LABELS.get(key, key)}: {value}"
+    if kind == "severity.set":
+        return f"Severity set to {data['level']}"
+    if kind == "status.set":
+        reason = data.get("reason")
+        text = f"Status set to {data['status']}"
+        return f"{text} ({reason})" if reason else text
+    if kind == "role.assigned":
+        label = inc.role_label(data["role"])
+        return f"{label}: @{data['handle']}"
+    if kind == "role.released":
+        return f"{inc.role_label(data['role'])} released"
+    if kind in ("checklist.checked", "checklist.unchecked"):
+        title = data["item"]
+        if runbook is not None:
+            item = runbook.item(data["item"])
+            if item is not None:
+                title = f"{item.title} ({item.id})"
+        verb = "Checked" if kind == "checklist.checked" else "Unchecked"
+        return f"{verb}: {title}"
+    if kind == "update.sent":
+        text = f"Update sent to {data.get('audience', 'internal')}"
+        if data.get("text"):
+            text += f": {data['text']}"
+        if data.get("next_update_at"):
+            text += f" (next by {at('next_update_at')})"
+        return text
+    if kind == "update.promised":
+        return f"Next update promised by {at('at')}"
+    if kind == "update.snoozed":
+        return f"Update reminder snoozed until {at('until')}"
+    if kind == "timer.set":
+        return f"Timer {data['timer']} until {at('until')}: {data.get('text', '')}".rstrip(": ")
+    if kind == "timer.cancelled":
+        return f"Timer {data['timer']} cancelled"
+    if kind == "milestone.set":
+        return f"Milestone {data['milestone']} at {at('at')}"
+    return kind

@@ -1,0 +1,197 @@
+"""Severity policies: levels, update cadence, response and resolution targets, roles.
+
+A policy is data (`cockpit/data/NAME.toml`, overridable per user). The declaration of an
+incident carries a copy of its policy's levels and roles, so every machine folds it alike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from cockpit.config import ConfigError, config_dir, load_data, shipped_names
+from cockpit.timefmt import duration_text, parse_duration
+
+DEFAULT_POLICY = "sev"
+RUNBOOK = "first-thirty.toml"
+NOT_POLICIES = {RUNBOOK}
+
+
+def _seconds(value: Any) -> Any:
+    if isinstance(value, str):
+        if value.strip().lower() in ("", "none", "never"):
+            return None
+        try:
+            return int(parse_duration(value).total_seconds())
+        except ValueError as exc:
+            raise ValueError(f'expected a duration like "15m", "1h" or "1h30m": {exc}') from None
+    if isinstance(value, bool):
+        raise ValueError('expected a duration like "15m"')
+    return value
+
+
+Seconds = Annotated[int, BeforeValidator(_seconds), Field(gt=0)]
+OptSeconds = Annotated[Annotated[int, Field(gt=0)] | None, BeforeValidator(_seconds)]
+
+COLOURS = ("error", "warning", "accent", "success", "primary", "secondary")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Escalation(Strict):
+    after: Seconds
+    to: str = Field(min_length=1)
+
+
+class Role(Strict):
+    key: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_-]*$")
+    label: str = Field(min_length=1)
+
+
+class Level(Strict):
+    key: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+    label: str = Field(min_length=1)
+    meaning: str = ""
+    response: str = ""
+    respond_within: OptSeconds = None
+    first_update: OptSeconds = None
+    cadence: OptSeconds = None
+    resolve_within: OptSeconds = None
+    resolve_note: str = ""
+    escalation: list[Escalation] = Field(default_factory=list)
+    colour: str = "accent"
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, value: str) -> str:
+        if value not in COLOURS:
+            raise ValueError(f"expected one of {', '.join(COLOURS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _first_update(self) -> Level:
+        if self.cadence is not None and self.first_update is None:
+            raise ValueError(f"{self.key}: a level with a cadence needs a first_update")
+        return self
+
+    @property
+    def has_updates(self) -> bool:
+        return self.cadence is not None
+
+    def rule_text(self) -> str:
+        """`SEV-1: first update 10 min, then every 15 min` or `SEV-4: no updates required`."""
+        if self.cadence is None:
+            return f"{self.key}: no updates required"
+        assert self.first_update is not None
+        return (
+            f"{self.key}: first update {_minutes(self.first_update)}, "
+            f"then every {_minutes(self.cadence)}"
+        )
+
+
+def _minutes(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    if seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return duration_text(seconds)
+
+
+class Policy(Strict):
+    name: str = Field(min_length=1)
+    label: str = ""
+    default_level: str | None = None
+    roles: list[Role] = Field(min_length=1)
+    levels: list[Level] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Policy:
+        keys = [level.key for level in self.levels]
+        dupes = {k for k in keys if keys.count(k) > 1}
+        if dupes:
+            raise ValueError(f"level keys must be unique; repeated: {', '.join(sorted(dupes))}")
+        roles = [role.key for role in self.roles]
+        if "ic" not in roles:
+            raise ValueError('roles must include "ic" (the incident commander)')
+        if self.default_level is not None and self.default_level not in keys:
+            raise ValueError(f"default_level {self.default_level!r} is not one of {keys}")
+        return self
+
+    @property
+    def default(self) -> str:
+        return self.default_level or self.levels[len(self.levels) // 2].key
+
+    def level(self, key: str) -> Level:
+        for level in self.levels:
+            if level.key == key:
+                return level
+        raise KeyError(key)
+
+    def find_level(self, text: str) -> Level | None:
+        """A level from what a person typed: `SEV-1`, `sev1`, `1`, `p0`, `P0`."""
+        wanted = text.strip().upper().replace("_", "-")
+        compact = wanted.replace("-", "")
+        for level in self.levels:
+            if level.key.upper() == wanted or level.key.upper().replace("-", "") == compact:
+                return level
+        if wanted.isdigit():
+            for level in self.levels:
+                digits = "".join(ch for ch in level.key if ch.isdigit())
+                if digits and int(digits) == int(wanted):
+                    return level
+            index = int(wanted) - 1
+            if 0 <= index < len(self.levels):
+                return self.levels[index]
+        return None
+
+    def copy_for_event(self) -> dict[str, Any]:
+        """What a declaration carries: the name, the levels and the roles."""
+        return {
+            "name": self.name,
+            "levels": [level.model_dump(mode="json") for level in self.levels],
+            "roles": [role.model_dump(mode="json") for role in self.roles],
+        }
+
+    @classmethod
+    def from_copy(cls, data: dict[str, Any]) -> Policy:
+        """Rebuild a policy from a declaration's copy."""
+        roles = data.get("roles") or [{"key": "ic", "label": "Incident commander"}]
+        return cls.model_validate({"name": data["name"], "roles": roles, "levels": data["levels"]})
+
+
+def policy_names() -> list[str]:
+    names = {n[:-5] for n in shipped_names() if n not in NOT_POLICIES}
+    user = config_dir()
+    if user.is_dir():
+        names.update(
+            p.stem for p in user.glob("*.toml") if p.name not in NOT_POLICIES and _is_policy(p)
+        )
+    return sorted(names)
+
+
+def _is_policy(path: Any) -> bool:
+    try:
+        return "levels" in path.read_text(encoding="utf-8")
+    except OSError:
+        return False
+
+
+def load_policy(name: str) -> tuple[Policy, list[str]]:
+    """The named policy (the user's file replaces the shipped one) and any warnings."""
+    if not name or "/" in name or name.startswith(".") or name + ".toml" in NOT_POLICIES:
+        raise ConfigError(name, None, "not a policy name")
+    if name not in policy_names():
+        import difflib
+
+        hint = difflib.get_close_matches(name, policy_names(), n=1)
+        extra = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise ConfigError(name, None, f"no such policy (known: {', '.join(policy_names())}){extra}")
+    return load_data(name + ".toml", Policy)
+
+
+def seconds(value: int | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=value)

@@ -1,0 +1,209 @@
+"""The cockpit's services: what both faces (CLI and TUI) do to incidents.
+
+Everything that happens to an incident takes one path: a line of the grammar (or a form)
+becomes drafts, the drafts become validated events, `store.append` commits them, and the
+incident is folded again from the log.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from cockpit.clock import Clock, local_zone_name, zone
+from cockpit.entry import Draft, EntryContext, EntryError, looks_like_time, parse, parse_time
+from cockpit.events import Event
+from cockpit.incident import Incident, fold
+from cockpit.policy import DEFAULT_POLICY, Policy, load_policy
+from cockpit.runbook import Runbook, load_runbook
+from cockpit.store import Store
+from cockpit.ulid import new_ulid
+
+
+def default_author() -> str:
+    env = os.environ.get("COCKPIT_USER")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+@dataclass
+class LineError(Exception):
+    """A line of a batch that cannot be logged; nothing in the batch was logged."""
+
+    line: int
+    error: EntryError
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.error}"
+
+
+@dataclass
+class Cockpit:
+    store: Store
+    clock: Clock
+    author: str = field(default_factory=default_author)
+    zone_name: str = field(default_factory=local_zone_name)
+    warnings: list[str] = field(default_factory=list)
+    _policy: Policy | None = None
+    _runbook: Runbook | None = None
+
+    @property
+    def tz(self) -> tzinfo:
+        return zone(self.zone_name)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # policy and runbook ------------------------------------------------------------------
+    @property
+    def policy_name(self) -> str:
+        return self.store.get_setting("policy") or DEFAULT_POLICY
+
+    @property
+    def policy(self) -> Policy:
+        if self._policy is None:
+            policy, warnings = load_policy(self.policy_name)
+            self.warnings.extend(warnings)
+            self._policy = policy
+        return self._policy
+
+    @property
+    def runbook(self) -> Runbook:
+        if self._runbook is None:
+            runbook, warnings = load_runbook()
+            self.warnings.extend(warnings)
+            self._runbook = runbook
+        return self._runbook
+
+    def use_policy(self, name: str) -> Policy:
+        policy, warnings = load_policy(name)
+        self.warnings.extend(warnings)
+        self.store.set_setting("policy", name)
+        self._policy = policy
+        return policy
+
+    # incidents ---------------------------------------------------------------------------
+    def declare(
+        self,
+        title: str,
+        severity: str | None = None,
+        *,
+        at: datetime | None = None,
+        exercise: bool = False,
+    ) -> Event:
+        policy = self.policy
+        if not title.strip():
+            raise EntryError("an incident needs a title")
+        if severity is None:
+            level = policy.level(policy.default)
+        else:
+            found = policy.find_level(severity)
+            if found is None:
+                keys = ", ".join(lv.key for lv in policy.levels)
+                raise EntryError(
+                    f"{severity!r} is not a level of the {policy.name} policy ({keys})"
+                )
+            level = found
+        recorded = self.now()
+        incident_id = self._new_incident_id(recorded)
+        event = self.store.new_event(
+            incident_id,
+            "incident.declared",
+            {
+                "title": title.strip(),
+                "severity": level.key,
+                "policy": policy.copy_for_event(),
+                "exercise": exercise,
+                "zone": self.zone_name,
+            },
+            author=self.author,
+            occurred_at=at or recorded,
+            recorded_at=recorded,
+        )
+        self.store.append([event])
+        return event
+
+    def _new_incident_id(self, when: datetime) -> str:
+        ms = int(when.timestamp() * 1000)
+        while True:
+            candidate = new_ulid(ms)
+            ref = "INC-" + candidate[10:16]
+            row = self.store.conn.execute(
+                "SELECT 1 FROM incidents WHERE ref = ?", (ref,)
+            ).fetchone()
+            if row is None:
+                return candidate
+
+    def incident(self, incident_id: str) -> Incident:
+        return fold(self.store.recs(incident_id), self.runbook)
+
+    def context(self, incident: Incident | None) -> EntryContext:
+        return EntryContext(
+            now=self.now(),
+            tz=self.tz,
+            incident=incident,
+            policy=self.policy,
+            runbook=self.runbook,
+        )
+
+    def parse_time(self, text: str) -> datetime:
+        """A time in the grammar's forms (`15:23`, `-5m`, ...), without the `@`."""
+        return parse_time(text.removeprefix("@"), self.now(), self.tz)
+
+    def drafts(self, incident: Incident, line: str) -> list[Draft]:
+        return parse(line, self.context(incident))
+
+    def events_for(self, incident_id: str, drafts: list[Draft]) -> list[Event]:
+        recorded = self.now()
+        return [
+            self.store.new_event(
+                incident_id,
+                d.kind,
+                d.data,
+                author=self.author,
+                occurred_at=d.occurred_at,
+                recorded_at=recorded,
+            )
+            for d in drafts
+        ]
+
+    def log(self, incident_id: str, line: str) -> list[Event]:
+        """Parse one line against the incident and commit what it stands for."""
+        incident = self.incident(incident_id)
+        events = self.events_for(incident_id, self.drafts(incident, line))
+        self.store.append(events)
+        return events
+
+    def log_many(self, incident_id: str, lines: list[tuple[int, str]]) -> list[Event]:
+        """Several lines, all or nothing: every line is checked before any is committed."""
+        incident = self.incident(incident_id)
+        base = self.store.recs(incident_id)
+        pending: list[Event] = []
+        stale = False
+        for number, line in lines:
+            if stale and _is_command(line):
+                incident = fold([*base, *(e.to_rec() for e in pending)], self.runbook)
+                stale = False
+            try:
+                drafts = self.drafts(incident, line)
+            except EntryError as exc:
+                raise LineError(number, exc) from None
+            events = self.events_for(incident_id, drafts)
+            pending.extend(events)
+            stale = True
+        self.store.append(pending)
+        return pending
+
+
+def _is_command(line: str) -> bool:
+    """Does the line (after an optional leading @time) start with a /command?"""
+    words = line.split(maxsplit=2)
+    if words and looks_like_time(words[0]):
+        words = words[1:]
+    return bool(words) and words[0].startswith("/")

@@ -1,0 +1,45 @@
+"""User text on a screen: content, never markup or terminal control.
+
+`visible` replaces control characters (C0, DEL, C1 and the bidirectional overrides) with
+visible stand-ins, so a note holding an escape sequence cannot move the cursor, recolour
+the terminal or reverse a line. The stored text is never changed; only what is shown.
+"""
+
+from __future__ import annotations
+
+_BIDI = {
+    0x200E,
+    0x200F,
+    0x202A,
+    0x202B,
+    0x202C,
+    0x202D,
+    0x202E,
+    0x2066,
+    0x2067,
+    0x2068,
+    0x2069,
+}
+
+
+def _table() -> dict[int, str]:
+    table = {code: chr(0x2400 + code) for code in range(0x20)}
+    table[0x7F] = "\u2421"  # ␡
+    for code in range(0x80, 0xA0):
+        table[code] = f"\u27e8{code:02X}\u27e9"  # ⟨9B⟩
+    for code in _BIDI:
+        table[code] = f"\u27e8U+{code:04X}\u27e9"
+    return table
+
+
+_TABLE = _table()
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as a symbol (ESC becomes ␛)."""
+    return text.translate(_TABLE)
+
+
+def one_line(text: str) -> str:
+    """Like `visible`, for a single-line cell."""
+    return visible(text)

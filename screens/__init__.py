@@ -1,0 +1,1 @@
+"""Textual screens: compose widgets, own key bindings, call cockpit services."""
