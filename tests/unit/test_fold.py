@@ -1,0 +1,335 @@
+"""The fold: state from events, in any order, with corrections applied."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cockpit.incident import fold
+from tests.conftest import T0
+from tests.unit.factory import Log
+
+
+def at(minutes: float):
+    return T0 + timedelta(minutes=minutes)
+
+
+def test_declaration_sets_title_severity_status_and_declared_milestone():
+    inc = Log(T0).fold()
+    assert inc.title == "Checkout errors"
+    assert inc.severity == "SEV-1"
+    assert inc.status == "investigating"
+    assert inc.milestones["declared"] == T0
+    assert inc.milestones["started"] is None
+    assert inc.ref.startswith("INC-") and len(inc.ref) == 10
+    assert inc.warnings == []
+
+
+def test_state_events_set_the_latest_value_by_occurred_time():
+    log = Log(T0)
+    log.add("severity.set", {"level": "SEV-2"}, minutes=10)
+    log.add("severity.set", {"level": "SEV-3"}, minutes=5)  # backdated: older than SEV-2
+    log.add("title.set", {"title": "Payments down"}, minutes=3)
+    log.add("status.set", {"status": "identified"}, minutes=4)
+    inc = log.fold()
+    assert inc.severity == "SEV-2"
+    assert inc.title == "Payments down"
+    assert inc.status == "identified"
+
+
+def test_roles_handoff_keeps_tenure_history():
+    log = Log(T0)
+    log.add("role.assigned", {"role": "ic", "handle": "alice"}, minutes=1)
+    log.add("role.assigned", {"role": "ic", "handle": "bob"}, minutes=20)
+    log.add("role.assigned", {"role": "tl", "handle": "carol"}, minutes=2)
+    log.add("role.released", {"role": "tl"}, minutes=30)
+    inc = log.fold()
+    assert inc.roles["ic"].handle == "bob"
+    assert inc.roles["ic"].start == at(20)
+    assert "tl" not in inc.roles
+    history = [(t.role, t.handle, t.start, t.end) for t in inc.role_history]
+    assert history == [
+        ("ic", "alice", at(1), at(20)),
+        ("tl", "carol", at(2), at(30)),
+        ("ic", "bob", at(20), None),
+    ]
+
+
+def test_assigning_the_same_person_again_is_not_a_handoff():
+    log = Log(T0)
+    log.add("role.assigned", {"role": "ic", "handle": "alice"}, minutes=1)
+    log.add("role.assigned", {"role": "ic", "handle": "alice"}, minutes=5)
+    inc = log.fold()
+    assert len(inc.role_history) == 1
+    assert inc.roles["ic"].start == at(1)
+
+
+def test_checklist_check_and_uncheck():
+    log = Log(T0)
+    log.add("checklist.checked", {"item": "classify"}, minutes=2)
+    log.add("checklist.checked", {"item": "name-ic"}, minutes=3)
+    log.add("checklist.unchecked", {"item": "name-ic"}, minutes=4)
+    inc = log.fold()
+    assert inc.checklist == {"classify": at(2)}
+    view = {c["id"]: c for c in inc.checklist_view(log.runbook, at(6))}
+    assert view["classify"]["done_at"] == "2026-03-04T14:02:00Z"
+    assert view["name-ic"]["done_at"] is None
+    assert view["name-ic"]["overdue"] is True  # due at 5 min
+    assert view["internal-update"]["overdue"] is False  # due at 10 min
+    assert view["what-changed"]["phase"] == "10-30"
+
+
+def test_timeline_sorted_by_occurred_time_with_amendments_applied():
+    log = Log(T0)
+    a = log.add("entry.note", {"text": "first", "mentions": []}, minutes=5)
+    b = log.add("entry.decision", {"text": "roll back", "mentions": []}, minutes=10)
+    log.add("entry.amended", {"target": b.id, "occurred_at": "2026-03-04T14:02:00Z"}, minutes=11)
+    log.add("entry.amended", {"target": a.id, "text": "first, corrected"}, minutes=12)
+    inc = log.fold()
+    entries = [(i.text, i.occurred_at, i.amended) for i in inc.entries]
+    assert entries == [("roll back", at(2), True), ("first, corrected", at(5), True)]
+
+
+def test_retracted_entries_are_hidden_but_kept():
+    log = Log(T0)
+    a = log.add("entry.note", {"text": "wrong incident", "mentions": []}, minutes=5)
+    log.add("entry.note", {"text": "right", "mentions": []}, minutes=6)
+    log.add("entry.retracted", {"target": a.id}, minutes=7)
+    inc = log.fold()
+    assert [i.text for i in inc.entries] == ["right"]
+    assert inc.entry_count == 1
+    everything = inc.visible_timeline(include_retracted=True)
+    assert any(i.text == "wrong incident" and i.retracted for i in everything)
+
+
+def test_state_events_cannot_be_retracted():
+    log = Log(T0)
+    sev = log.add("severity.set", {"level": "SEV-2"}, minutes=5)
+    log.add("entry.retracted", {"target": sev.id}, minutes=6)
+    inc = log.fold()
+    assert inc.severity == "SEV-2"
+    assert any("only entries can be retracted" in w for w in inc.warnings)
+
+
+def test_star_and_unstar():
+    log = Log(T0)
+    a = log.add("entry.note", {"text": "key moment", "mentions": []}, minutes=5)
+    log.add("entry.starred", {"target": a.id}, minutes=6)
+    assert log.fold().entries[0].starred
+    log.add("entry.unstarred", {"target": a.id}, minutes=7)
+    assert not log.fold().entries[0].starred
+
+
+def test_hypotheses_open_confirmed_ruled_out():
+    log = Log(T0)
+    h1 = log.add("entry.hypothesis", {"text": "db pool", "mentions": []}, minutes=5)
+    h2 = log.add("entry.hypothesis", {"text": "bad deploy", "mentions": []}, minutes=6)
+    log.add("entry.hypothesis", {"text": "dns", "mentions": []}, minutes=7)
+    log.add("hypothesis.resolved", {"target": h1.id, "outcome": "ruled_out"}, minutes=8)
+    log.add("hypothesis.resolved", {"target": h2.id, "outcome": "confirmed"}, minutes=9)
+    inc = log.fold()
+    assert [(h.text, h.state) for h in inc.hypotheses()] == [
+        ("db pool", "ruled_out"),
+        ("bad deploy", "confirmed"),
+        ("dns", "open"),
+    ]
+
+
+def test_status_mitigated_and_resolved_set_milestones_if_unset():
+    log = Log(T0)
+    log.add("milestone.set", {"milestone": "mitigated", "at": "2026-03-04T14:20:00Z"}, minutes=25)
+    log.add("status.set", {"status": "mitigated"}, minutes=22)
+    log.add("status.set", {"status": "resolved"}, minutes=40)
+    inc = log.fold()
+    assert inc.milestones["mitigated"] == at(20)  # explicit wins
+    assert inc.milestones["resolved"] == at(40)
+    assert inc.elapsed(at(100)) == timedelta(minutes=40)  # frozen at resolve
+
+
+def test_milestones_out_of_order_give_a_warning_not_a_crash():
+    log = Log(T0)
+    log.add("milestone.set", {"milestone": "detected", "at": "2026-03-04T14:10:00Z"}, minutes=10)
+    log.add("milestone.set", {"milestone": "mitigated", "at": "2026-03-04T14:05:00Z"}, minutes=11)
+    inc = log.fold()
+    assert "mitigated before detected" in inc.warnings
+
+
+def test_elapsed_counts_from_started_when_set():
+    log = Log(T0)
+    log.add("milestone.set", {"milestone": "started", "at": "2026-03-04T13:50:00Z"}, minutes=1)
+    inc = log.fold()
+    assert inc.started_at == at(-10)
+    assert inc.elapsed(at(5)) == timedelta(minutes=15)
+
+
+def test_context_links_services_and_customer_flag():
+    log = Log(T0)
+    log.add("context.set", {"key": "bridge", "value": "https://meet/x"}, minutes=1)
+    log.add("context.set", {"key": "services", "value": "payments"}, minutes=2)
+    log.add("context.set", {"key": "services", "value": "checkout"}, minutes=3)
+    log.add("context.set", {"key": "services", "value": "-payments"}, minutes=4)
+    log.add("context.set", {"key": "customer_facing", "value": True}, minutes=5)
+    inc = log.fold()
+    assert inc.context == {
+        "bridge": "https://meet/x",
+        "services": ["checkout"],
+        "customer_facing": True,
+    }
+
+
+def test_timers_derived_expiry_and_cancel():
+    log = Log(T0)
+    log.add(
+        "timer.set", {"timer": "t2ab", "until": "2026-03-04T14:10:00Z", "text": "lag"}, minutes=0
+    )
+    log.add(
+        "timer.set", {"timer": "t3cd", "until": "2026-03-04T14:20:00Z", "text": "dns"}, minutes=1
+    )
+    log.add("timer.cancelled", {"timer": "t3cd"}, minutes=2)
+    inc = log.fold()
+    assert [t.id for t in inc.active_timers()] == ["t2ab"]
+    assert inc.to_json(at(5))["timers"][0]["expired"] is False
+    assert inc.to_json(at(11))["timers"][0]["expired"] is True
+
+
+def test_duplicates_by_id_count_once():
+    log = Log(T0)
+    log.add("entry.note", {"text": "once", "mentions": []}, minutes=1)
+    inc = fold(log.recs + log.recs, log.runbook)
+    assert inc.entry_count == 1
+    assert inc.event_count == 2
+
+
+def test_events_without_a_declaration_fold_with_a_warning():
+    log = Log(T0)
+    log.add("entry.note", {"text": "early", "mentions": []}, minutes=1)
+    inc = fold(log.recs[1:], log.runbook)
+    assert inc.entry_count == 1
+    assert inc.next_update is None
+    assert any("no declaration" in w for w in inc.warnings)
+
+
+def test_state_events_read_as_sentences():
+    log = Log(T0)
+    log.add("severity.set", {"level": "SEV-2"}, minutes=1)
+    log.add("role.assigned", {"role": "ic", "handle": "alice"}, minutes=2)
+    log.add("checklist.checked", {"item": "classify"}, minutes=3)
+    log.add("update.promised", {"at": "2026-03-04T14:40:00Z"}, minutes=4)
+    texts = [i.text for i in log.fold().timeline]
+    assert texts == [
+        "Declared SEV-1: Checkout errors",
+        "Severity set to SEV-2",
+        "Incident commander: @alice",
+        "Checked: Classify the severity (classify)",
+        "Next update promised by 15:40 CET",
+    ]
+
+
+# order independence ----------------------------------------------------------------------
+def _rich_log() -> Log:
+    log = Log(T0)
+    n1 = log.add("entry.note", {"text": "a", "mentions": []}, minutes=1)
+    h = log.add("entry.hypothesis", {"text": "h", "mentions": []}, minutes=2)
+    log.add("severity.set", {"level": "SEV-2"}, minutes=3)
+    log.add("severity.set", {"level": "SEV-3"}, minutes=3)  # same time: id breaks the tie
+    log.add("role.assigned", {"role": "ic", "handle": "alice"}, minutes=3)
+    log.add("role.assigned", {"role": "ic", "handle": "bob"}, minutes=3)
+    log.add("entry.amended", {"target": n1.id, "text": "a2"}, minutes=4)
+    log.add("entry.amended", {"target": n1.id, "text": "a3"}, minutes=4)
+    log.add("hypothesis.resolved", {"target": h.id, "outcome": "confirmed"}, minutes=5)
+    log.add("entry.starred", {"target": n1.id}, minutes=5)
+    log.add("entry.unstarred", {"target": n1.id}, minutes=5)
+    log.add("update.sent", {"audience": "internal", "text": "u"}, minutes=6)
+    log.add("update.promised", {"at": "2026-03-04T14:30:00Z"}, minutes=7)
+    log.add("update.snoozed", {"until": "2026-03-04T14:25:00Z"}, minutes=7)
+    log.add("checklist.checked", {"item": "classify"}, minutes=8)
+    log.add("checklist.unchecked", {"item": "classify"}, minutes=8)
+    log.add("status.set", {"status": "mitigated"}, minutes=9)
+    log.add("milestone.set", {"milestone": "detected", "at": "2026-03-04T14:30:00Z"}, minutes=9)
+    log.add("timer.set", {"timer": "t1", "until": "2026-03-04T14:40:00Z", "text": "x"}, minutes=9)
+    log.add("timer.cancelled", {"timer": "t1"}, minutes=9)
+    log.add("context.set", {"key": "services", "value": "a"}, minutes=9)
+    log.add("context.set", {"key": "services", "value": "b"}, minutes=9)
+    log.add("entry.retracted", {"target": n1.id}, minutes=10)
+    return log
+
+
+def _snapshot(inc, now):
+    data = inc.to_json(now)
+    data["timeline"] = [i.to_json() for i in inc.visible_timeline(include_retracted=True)]
+    return data
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_any_order_gives_the_same_incident(rng: random.Random):
+    log = _rich_log()
+    expected = _snapshot(log.fold(), at(12))
+    shuffled = list(log.recs)
+    rng.shuffle(shuffled)
+    assert _snapshot(fold(shuffled, log.runbook), at(12)) == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(
+                [
+                    "note",
+                    "sev",
+                    "status",
+                    "role",
+                    "update",
+                    "promise",
+                    "amend",
+                    "retract",
+                    "star",
+                    "check",
+                ]
+            ),
+            st.integers(min_value=0, max_value=30),
+        ),
+        max_size=25,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_random_logs_fold_the_same_in_any_order(steps, rng: random.Random):
+    log = Log(T0)
+    entries = []
+    for kind, minute in steps:
+        if kind == "note":
+            entries.append(
+                log.add("entry.note", {"text": f"n{minute}", "mentions": []}, minutes=minute)
+            )
+        elif kind == "sev":
+            log.add("severity.set", {"level": f"SEV-{1 + minute % 4}"}, minutes=minute)
+        elif kind == "status":
+            log.add(
+                "status.set",
+                {"status": ["identified", "mitigated", "resolved"][minute % 3]},
+                minutes=minute,
+            )
+        elif kind == "role":
+            log.add("role.assigned", {"role": "ic", "handle": f"h{minute % 3}"}, minutes=minute)
+        elif kind == "update":
+            log.add("update.sent", {"audience": "internal"}, minutes=minute)
+        elif kind == "promise":
+            log.add("update.promised", {"at": "2026-03-04T15:00:00Z"}, minutes=minute)
+        elif kind == "check":
+            log.add("checklist.checked", {"item": "classify"}, minutes=minute)
+        elif entries:
+            target = entries[minute % len(entries)].id
+            if kind == "amend":
+                log.add("entry.amended", {"target": target, "text": f"x{minute}"}, minutes=minute)
+            elif kind == "retract":
+                log.add("entry.retracted", {"target": target}, minutes=minute)
+            else:
+                log.add("entry.starred", {"target": target}, minutes=minute)
+    expected = _snapshot(log.fold(), at(40))
+    shuffled = list(log.recs)
+    rng.shuffle(shuffled)
+    assert _snapshot(fold(shuffled, log.runbook), at(40)) == expected
