@@ -64,8 +64,9 @@ def parse_model(text: str, model: type[M], path: str) -> M:
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])
-        line = locate(text, loc)
-        raise ConfigError(path, line, describe(error, model)) from None
+        message = describe(error, model)
+        line = locate(text, loc, message)
+        raise ConfigError(path, line, message) from None
 
 
 def describe(error: Any, model: type[BaseModel]) -> str:
@@ -86,7 +87,7 @@ def describe(error: Any, model: type[BaseModel]) -> str:
     msg = error["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, ") :]
-    return f"{dotted}: {msg}"
+    return f"{dotted}: {msg}" if dotted else msg
 
 
 def _fields_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
@@ -120,37 +121,117 @@ _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_\-\"']+)\s*=")
 
 
-def locate(text: str, loc: Sequence[Any]) -> int | None:
+def locate(text: str, loc: Sequence[Any], message: str = "") -> int | None:
     """The best line for a pydantic error location in TOML text.
 
-    Understands `[table]`, `[[array.of.tables]]` and `key = value` lines: enough for the
-    files the cockpit ships. Falls back to the nearest enclosing table's line.
+    Understands `[table]`, `[[array.of.tables]]` (nested ones counted per parent),
+    `key = value` lines and arrays of inline tables spread over several lines: enough for
+    the files the cockpit ships. Falls back to the nearest enclosing table's line, and for
+    an error about the whole file, to the line holding a value the message quotes.
     """
     path = [str(p) for p in loc]
-    counts: dict[str, int] = {}
+    lines = text.splitlines()
+    counts: dict[tuple[str, ...], int] = {}
     table: list[str] = []
     best: tuple[int, int] = (0, 0)  # (matched parts, line)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         header = _HEADER.match(line)
         if header:
-            name = [p.strip().strip("\"'") for p in header.group(2).split(".")]
+            names = [p.strip().strip("\"'") for p in header.group(2).split(".")]
+            parent = _resolve(names[:-1], table)
             if header.group(1) == "[[":
-                key = ".".join(name)
+                key = (*parent, names[-1])
                 counts[key] = counts.get(key, -1) + 1
-                table = [*name[:-1], name[-1], str(counts[key])]
+                table = [*parent, names[-1], str(counts[key])]
             else:
-                table = name
+                table = [*parent, names[-1]]
             matched = _prefix_len(table, path)
             if matched == len(table) and matched > best[0]:
                 best = (matched, number)
             continue
         key_match = _KEY.match(line)
-        if key_match:
-            full = [*table, key_match.group(1).strip("\"'")]
-            matched = _prefix_len(full, path)
-            if matched == len(full) and matched > best[0]:
-                best = (matched, number)
-    return best[1] or None
+        if not key_match:
+            continue
+        full = [*table, key_match.group(1).strip("\"'")]
+        matched = _prefix_len(full, path)
+        if matched != len(full) or matched <= best[0]:
+            continue
+        best = (matched, number)
+        rest = path[matched:]
+        if rest and rest[0].isdigit():
+            inner = _inline_item(lines, number - 1, line.index("=") + 1, int(rest[0]), rest[1:])
+            if inner is not None:
+                best = (len(path), inner)
+    if best[1]:
+        return best[1]
+    return _line_of_quoted_value(lines, message)
+
+
+def _resolve(names: list[str], table: list[str]) -> list[str]:
+    """The parent path of a header, with the array indexes of the current table."""
+    out: list[str] = []
+    j = 0
+    for name in names:
+        if j < len(table) and table[j] == name:
+            out.append(name)
+            j += 1
+            if j < len(table) and table[j].isdigit():
+                out.append(table[j])
+                j += 1
+        else:
+            out.append(name)
+            j = len(table)
+    return out
+
+
+def _inline_item(lines: list[str], row: int, col: int, index: int, rest: list[str]) -> int | None:
+    """The line of item `index` of an array starting at (row, col), or of a key in it."""
+    depth = 0
+    seen = -1
+    in_item = False
+    for r in range(row, len(lines)):
+        text = lines[r]
+        start = col if r == row else 0
+        c = start
+        while c < len(text):
+            ch = text[c]
+            if ch == "#":
+                break
+            if ch in "[{":
+                depth += 1
+                if depth == 2:
+                    seen += 1
+                    if seen == index:
+                        in_item = True
+                        if not rest:
+                            return r + 1
+            elif ch in "]}":
+                if depth == 2 and in_item:
+                    return None
+                depth -= 1
+                if depth == 0:
+                    return None
+            elif in_item and rest and text.startswith(rest[0], c):
+                after = text[c + len(rest[0]) :].lstrip()
+                before = text[c - 1] if c else " "
+                if after.startswith("=") and not (before.isalnum() or before == "_"):
+                    return r + 1
+            c += 1
+    return None
+
+
+def _line_of_quoted_value(lines: list[str], message: str) -> int | None:
+    """For a whole-file error: the last line assigning a value the message quotes."""
+    for value in re.findall(r"'([^']+)'|\"([^\"]+)\"", message):
+        wanted = value[0] or value[1]
+        hits = [
+            n
+            for n, line in enumerate(lines, start=1)
+            if re.search(r"=\s*[\"']" + re.escape(wanted) + r"[\"']", line)
+        ]
+        if hits:
+            return hits[-1]
+    return None
 
 
 def _prefix_len(candidate: list[str], path: list[str]) -> int:
@@ -169,18 +250,24 @@ def load_data(name: str, model: type[M]) -> tuple[M, list[str]]:
     """
     warnings: list[str] = []
     user = config_dir() / name
+    user_error: ConfigError | None = None
     if user.is_file():
         try:
             text = user.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            warnings.append(f"{user}: cannot be read ({exc}); using the shipped {name}")
+            reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+            user_error = ConfigError(str(user), None, f"cannot be read ({reason})")
         else:
             try:
                 return parse_model(text, model, str(user)), warnings
             except ConfigError as exc:
-                warnings.append(f"{exc} (using the shipped {name})")
+                user_error = exc
     try:
         text = shipped_text(name)
     except FileNotFoundError:
+        if user_error is not None:
+            raise user_error from None
         raise ConfigError(name, None, "no such file is shipped or configured") from None
+    if user_error is not None:
+        warnings.append(f"{user_error} (using the shipped {name})")
     return parse_model(text, model, f"cockpit/data/{name}"), warnings

@@ -17,13 +17,15 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.events import ENTRY_KINDS, MILESTONES, STATUSES
-from cockpit.incident import Incident, TimelineItem, short_id
-from cockpit.policy import Policy
-from cockpit.runbook import Runbook
 from cockpit.timefmt import format_duration, format_ts, parse_duration, to_utc
+
+if TYPE_CHECKING:  # imported lazily: logging a plain note needs none of them
+    from cockpit.incident import Incident, TimelineItem
+    from cockpit.policy import Policy
+    from cockpit.runbook import Runbook
 
 FUTURE_GRACE = timedelta(minutes=10)
 PREFIXES = (
@@ -186,6 +188,8 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
             ) from None
         if value.tzinfo is None:
             value = _normalise(value.replace(tzinfo=tz), tz)
+        if value.year < 1970:
+            raise ValueError(f"{text!r} is too far in the past")
         value = to_utc(value)
         if value > now:
             raise ValueError(f"{format_ts(value)} is in the future")
@@ -218,10 +222,31 @@ def parse_future(text: str, now: datetime, tz: tzinfo) -> datetime:
     return to_utc(now) + delta
 
 
+def short_id(event_id: str) -> str:
+    """Six characters of the random part of an entry's ULID: how the screen names it."""
+    return event_id[10:16]
+
+
+def check_text(text: str, what: str = "the text") -> None:
+    """Refuse text that cannot be stored: lone surrogates (bytes that were not UTF-8)."""
+    for index, ch in enumerate(text):
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            raise EntryError(f"{what} is not valid UTF-8 (at character {index + 1})", index + 1)
+
+
+def is_command(line: str) -> bool:
+    """Does the line (after an optional leading @time) start with a /command?"""
+    words = line.split(maxsplit=2)
+    if words and looks_like_time(words[0]):
+        words = words[1:]
+    return bool(words) and words[0].startswith("/")
+
+
 def parse(line: str, ctx: EntryContext) -> list[Draft]:
     """Parse one line of the grammar. Raises EntryError; never logs anything."""
     if "\n" in line or "\r" in line:
         raise EntryError("one line at a time; a paste of several lines is logged line by line")
+    check_text(line)
     tokens = [_Tok(m.group(), m.start() + 1) for m in _TOKEN.finditer(line)]
     if not tokens:
         raise EntryError("nothing to log: type a note, or a /command")

@@ -7,9 +7,8 @@ out light `Rec`s (plain data, no validation per row); the fold works on those.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -22,7 +21,7 @@ from pydantic import (
 )
 from pydantic import AwareDatetime as _Aware
 
-from cockpit.timefmt import format_ts, parse_ts, to_utc
+from cockpit.timefmt import format_ts, from_us, parse_ts, to_us, to_utc
 
 UtcTime = Annotated[
     _Aware,
@@ -33,12 +32,13 @@ UtcTime = Annotated[
 CONTEXT_KEYS = ("bridge", "channel", "ticket", "services", "customer_facing")
 STATUSES = ("investigating", "identified", "monitoring", "mitigated", "resolved", "closed")
 MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved")
-ENTRY_KINDS = ("entry.note", "entry.decision", "entry.hypothesis", "entry.action", "entry.todo")
+ENTRY_KINDS = frozenset(
+    ("entry.note", "entry.decision", "entry.hypothesis", "entry.action", "entry.todo")
+)
 
 
 class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-    kind: ClassVar[str] = ""
 
 
 class PolicyLevelCopy(BaseModel):
@@ -60,7 +60,6 @@ class PolicyCopy(BaseModel):
 
 
 class Declared(Payload):
-    kind = "incident.declared"
     title: str = Field(min_length=1)
     severity: str
     policy: PolicyCopy
@@ -69,91 +68,59 @@ class Declared(Payload):
 
 
 class TitleSet(Payload):
-    kind = "title.set"
     title: str = Field(min_length=1)
 
 
 class SummarySet(Payload):
-    kind = "summary.set"
     summary: str
 
 
 class ImpactSet(Payload):
-    kind = "impact.set"
     impact: str
 
 
 class ContextSet(Payload):
-    kind = "context.set"
     key: Literal["bridge", "channel", "ticket", "services", "customer_facing"]
     value: str | bool
 
 
 class SeveritySet(Payload):
-    kind = "severity.set"
     level: str
 
 
 class StatusSet(Payload):
-    kind = "status.set"
     status: Literal["investigating", "identified", "monitoring", "mitigated", "resolved", "closed"]
     reason: str | None = None
 
 
 class RoleAssigned(Payload):
-    kind = "role.assigned"
     role: str
     handle: str = Field(min_length=1)
 
 
 class RoleReleased(Payload):
-    kind = "role.released"
     role: str
 
 
-class ChecklistChecked(Payload):
-    kind = "checklist.checked"
-    item: str
+class ChecklistItem(Payload):
+    """checklist.checked and checklist.unchecked."""
 
-
-class ChecklistUnchecked(Payload):
-    kind = "checklist.unchecked"
     item: str
 
 
 class EntryPayload(Payload):
+    """note, decision, hypothesis, action and follow-up entries."""
+
     text: str
     mentions: list[str] = Field(default_factory=list)
 
 
-class Note(EntryPayload):
-    kind = "entry.note"
-
-
-class Decision(EntryPayload):
-    kind = "entry.decision"
-
-
-class Hypothesis(EntryPayload):
-    kind = "entry.hypothesis"
-
-
-class Action(EntryPayload):
-    kind = "entry.action"
-
-
-class Todo(EntryPayload):
-    kind = "entry.todo"
-
-
 class HypothesisResolved(Payload):
-    kind = "hypothesis.resolved"
     target: str
     outcome: Literal["confirmed", "ruled_out"]
 
 
 class UpdateSent(Payload):
-    kind = "update.sent"
     audience: str = "internal"
     template: str = "quick"
     text: str = ""
@@ -161,86 +128,67 @@ class UpdateSent(Payload):
 
 
 class UpdatePromised(Payload):
-    kind = "update.promised"
     at: UtcTime
 
 
 class UpdateSnoozed(Payload):
-    kind = "update.snoozed"
     until: UtcTime
 
 
 class TimerSet(Payload):
-    kind = "timer.set"
     timer: str
     until: UtcTime
     text: str = ""
 
 
 class TimerCancelled(Payload):
-    kind = "timer.cancelled"
     timer: str
 
 
 class MilestoneSet(Payload):
-    kind = "milestone.set"
     milestone: Literal["started", "detected", "acknowledged", "declared", "mitigated", "resolved"]
     at: UtcTime
 
 
 class Target(Payload):
+    """star, unstar and retract: they point at an entry."""
+
     target: str
 
 
-class Starred(Target):
-    kind = "entry.starred"
-
-
-class Unstarred(Target):
-    kind = "entry.unstarred"
-
-
 class Amended(Target):
-    kind = "entry.amended"
     text: str | None = None
     occurred_at: UtcTime | None = None
 
 
-class Retracted(Target):
-    kind = "entry.retracted"
-
-
 PAYLOADS: dict[str, type[Payload]] = {
-    cls.kind: cls
-    for cls in (
-        Declared,
-        TitleSet,
-        SummarySet,
-        ImpactSet,
-        ContextSet,
-        SeveritySet,
-        StatusSet,
-        RoleAssigned,
-        RoleReleased,
-        ChecklistChecked,
-        ChecklistUnchecked,
-        Note,
-        Decision,
-        Hypothesis,
-        Action,
-        Todo,
-        HypothesisResolved,
-        UpdateSent,
-        UpdatePromised,
-        UpdateSnoozed,
-        TimerSet,
-        TimerCancelled,
-        MilestoneSet,
-        Starred,
-        Unstarred,
-        Amended,
-        Retracted,
-    )
+    "incident.declared": Declared,
+    "title.set": TitleSet,
+    "summary.set": SummarySet,
+    "impact.set": ImpactSet,
+    "context.set": ContextSet,
+    "severity.set": SeveritySet,
+    "status.set": StatusSet,
+    "role.assigned": RoleAssigned,
+    "role.released": RoleReleased,
+    "checklist.checked": ChecklistItem,
+    "checklist.unchecked": ChecklistItem,
+    "entry.note": EntryPayload,
+    "entry.decision": EntryPayload,
+    "entry.hypothesis": EntryPayload,
+    "entry.action": EntryPayload,
+    "entry.todo": EntryPayload,
+    "hypothesis.resolved": HypothesisResolved,
+    "update.sent": UpdateSent,
+    "update.promised": UpdatePromised,
+    "update.snoozed": UpdateSnoozed,
+    "timer.set": TimerSet,
+    "timer.cancelled": TimerCancelled,
+    "milestone.set": MilestoneSet,
+    "entry.starred": Target,
+    "entry.unstarred": Target,
+    "entry.amended": Amended,
+    "entry.retracted": Target,
 }
 KINDS: tuple[str, ...] = tuple(PAYLOADS)
 
@@ -304,33 +252,97 @@ class Event(BaseModel):
         return self.model_dump(mode="json")
 
     def to_rec(self) -> Rec:
+        data = self.data.model_dump(mode="json")
         return Rec(
-            id=self.id,
-            incident_id=self.incident_id,
-            kind=self.kind,
-            occurred_at=self.occurred_at,
-            recorded_at=self.recorded_at,
-            author=self.author,
-            origin=self.origin,
-            data=self.data.model_dump(mode="json"),
+            self.id,
+            self.incident_id,
+            self.kind,
+            to_us(self.occurred_at),
+            to_us(self.recorded_at),
+            self.author,
+            self.origin,
+            data=data,
+            text=data.get("text") if self.kind in ENTRY_KINDS else None,
         )
 
 
-@dataclass(frozen=True, slots=True)
 class Rec:
     """A light, already-validated event: what the store hands the fold.
 
-    `data` holds the payload in its JSON form (times as RFC 3339 strings).
+    Times are kept as integer microseconds (cheap to load and sort) and turned into
+    datetimes on demand. The payload stays a JSON string until something reads `data`, and
+    an entry's text comes from its own column, so loading 100k events decodes little.
+    Treat a Rec as immutable.
     """
 
-    id: str
-    incident_id: str
-    kind: str
-    occurred_at: datetime
-    recorded_at: datetime
-    author: str
-    origin: str
-    data: dict[str, Any]
+    __slots__ = (
+        "_data",
+        "_raw",
+        "author",
+        "id",
+        "incident_id",
+        "kind",
+        "occurred_us",
+        "origin",
+        "recorded_us",
+        "text",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        incident_id: str,
+        kind: str,
+        occurred_us: int,
+        recorded_us: int,
+        author: str,
+        origin: str,
+        data: dict[str, Any] | None = None,
+        raw: str | None = None,
+        text: str | None = None,
+    ) -> None:
+        self.id = id
+        self.incident_id = incident_id
+        self.kind = kind
+        self.occurred_us = occurred_us
+        self.recorded_us = recorded_us
+        self.author = author
+        self.origin = origin
+        self._data = data
+        self._raw = raw
+        self.text = text
+
+    @property
+    def occurred_at(self) -> datetime:
+        return from_us(self.occurred_us)
+
+    @property
+    def recorded_at(self) -> datetime:
+        return from_us(self.recorded_us)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The payload in its JSON form (times as RFC 3339 strings)."""
+        if self._data is None:
+            self._data = json.loads(self._raw) if self._raw else {}
+        return self._data
+
+    def entry_text(self) -> str:
+        if self.text is not None:
+            return self.text
+        value = self.data.get("text", "")
+        return value if isinstance(value, str) else ""
+
+    def __repr__(self) -> str:
+        return f"Rec({self.kind} {self.id} at {format_ts(self.occurred_at)})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Rec):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -17,7 +17,7 @@ from cockpit.clock import zone as zone_info
 from cockpit.events import ENTRY_KINDS, MILESTONES, Rec
 from cockpit.policy import Level, Policy
 from cockpit.runbook import Runbook
-from cockpit.timefmt import format_ts, parse_ts
+from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
 
 ROLE_FALLBACK = {"ic": "Incident commander"}
 OPEN_STATUSES = ("investigating", "identified", "monitoring", "mitigated")
@@ -57,15 +57,38 @@ def short_id(event_id: str) -> str:
     return event_id[10:16]
 
 
-@dataclass(slots=True)
 class TimelineItem:
-    rec: Rec
-    occurred_at: datetime
-    text: str
-    starred: bool = False
-    amended: bool = False
-    retracted: bool = False
-    state: str | None = None  # hypotheses: open, confirmed, ruled_out
+    """One line of the timeline: an entry (with corrections applied) or a state change."""
+
+    __slots__ = ("_text", "amended", "occurred_us", "owner", "rec", "retracted", "starred", "state")
+
+    def __init__(self, rec: Rec, text: str | None, owner: Incident | None = None) -> None:
+        self.rec = rec
+        self.occurred_us = rec.occurred_us
+        self._text = text
+        self.owner = owner
+        self.starred = False
+        self.amended = False
+        self.retracted = False
+        self.state: str | None = None  # hypotheses: open, confirmed, ruled_out
+
+    @property
+    def text(self) -> str:
+        """The entry's text, or a readable sentence for a state change (made on demand)."""
+        if self._text is None:
+            owner = self.owner
+            if owner is None:
+                return self.rec.kind
+            self._text = describe(self.rec, owner, owner.tz, owner.runbook)
+        return self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
+
+    @property
+    def occurred_at(self) -> datetime:
+        return from_us(self.occurred_us)
 
     @property
     def id(self) -> str:
@@ -79,8 +102,8 @@ class TimelineItem:
     def is_entry(self) -> bool:
         return self.rec.kind in ENTRY_KINDS
 
-    def sort_key(self) -> tuple[datetime, str]:
-        return (self.occurred_at, self.rec.id)
+    def sort_key(self) -> tuple[int, str]:
+        return (self.occurred_us, self.rec.id)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -98,6 +121,9 @@ class TimelineItem:
         if self.state is not None:
             out["state"] = self.state
         return out
+
+    def __repr__(self) -> str:
+        return f"TimelineItem({self.kind} {self.id})"
 
 
 @dataclass(slots=True)
@@ -165,8 +191,13 @@ class Incident:
     timers: dict[str, Timer] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     event_count: int = 0
-    last_event_at: datetime | None = None
+    last_recorded_us: int = 0
     next_update: UpdatePlan | None = None
+    runbook: Runbook | None = None
+
+    @property
+    def last_event_at(self) -> datetime | None:
+        return from_us(self.last_recorded_us) if self.event_count else None
 
     @property
     def ref(self) -> str:
@@ -274,7 +305,7 @@ class Incident:
         entries = [i for i in self.timeline if i.is_entry and not i.retracted]
         if not entries:
             return None
-        return max(entries, key=lambda i: (i.rec.recorded_at, i.rec.id))
+        return max(entries, key=lambda i: (i.rec.recorded_us, i.rec.id))
 
     def to_json(self, now: datetime, runbook: Runbook | None = None) -> dict[str, Any]:
         plan = self.next_update
@@ -340,28 +371,34 @@ class Incident:
         }
 
 
-def sort_key(rec: Rec) -> tuple[datetime, str]:
-    return (rec.occurred_at, rec.id)
+def sort_key(rec: Rec) -> tuple[int, str]:
+    return (rec.occurred_us, rec.id)
 
 
-def fold(recs: Iterable[Rec], runbook: Runbook | None = None) -> Incident:
-    """Fold a set of events (any order, duplicates allowed) into an Incident."""
-    unique: dict[str, Rec] = {}
-    incident_id = ""
-    for rec in recs:
-        unique[rec.id] = rec
-        incident_id = incident_id or rec.incident_id
-    ordered = sorted(unique.values(), key=sort_key)
-    folder = _Folder(incident_id or "0" * 26, runbook)
-    for rec in ordered:
-        folder.apply(rec)
+def fold(recs: Iterable[Rec], runbook: Runbook | None = None, *, ordered: bool = False) -> Incident:
+    """Fold a set of events (any order, duplicates allowed) into an Incident.
+
+    `ordered=True` promises the events are unique and already in (occurred_at, id) order,
+    as the store returns them, and skips sorting.
+    """
+    if ordered:
+        events = recs if isinstance(recs, list) else list(recs)
+    else:
+        unique: dict[str, Rec] = {rec.id: rec for rec in recs}
+        events = sorted(unique.values(), key=sort_key)
+    incident_id = events[0].incident_id if events else "0" * 26
+    folder = _Folder(incident_id, runbook)
+    apply = folder.apply
+    for rec in events:
+        apply(rec)
     return folder.finish()
 
 
 class _Folder:
     def __init__(self, incident_id: str, runbook: Runbook | None) -> None:
-        self.inc = Incident(id=incident_id)
+        self.inc = Incident(id=incident_id, runbook=runbook)
         self.runbook = runbook
+        self.moved = False
         self.declared: Rec | None = None
         self.modifiers: list[Rec] = []
         self.explicit_milestones: dict[str, datetime] = {}
@@ -376,23 +413,22 @@ class _Folder:
     def apply(self, rec: Rec) -> None:
         inc = self.inc
         inc.event_count += 1
-        if inc.last_event_at is None or rec.recorded_at > inc.last_event_at:
-            inc.last_event_at = rec.recorded_at
+        if rec.recorded_us > inc.last_recorded_us:
+            inc.last_recorded_us = rec.recorded_us
         kind = rec.kind
+        if kind in ENTRY_KINDS:
+            item = TimelineItem(rec, rec.entry_text(), inc)
+            if kind == "entry.hypothesis":
+                item.state = "open"
+            inc.items[rec.id] = item
+            return
         if kind in MODIFIERS:
             self.modifiers.append(rec)
             return
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, rec)
-        if kind in ENTRY_KINDS:
-            item = TimelineItem(rec, rec.occurred_at, rec.data.get("text", ""))
-            if kind == "entry.hypothesis":
-                item.state = "open"
-            inc.items[rec.id] = item
-        else:
-            item = TimelineItem(rec, rec.occurred_at, "")
-            inc.items[rec.id] = item
+        inc.items[rec.id] = TimelineItem(rec, None, inc)
 
     # state handlers -------------------------------------------------------------------
     def declared_(self, rec: Rec) -> None:
@@ -508,7 +544,10 @@ class _Folder:
         if self.declared is None:
             inc.warnings.append("no declaration has been received for this incident yet")
         self._modifiers()
-        inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+        if self.moved:
+            inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+        else:
+            inc.timeline = list(inc.items.values())
         inc.checklist = {k: v for k, v in self.checklist_state.items() if v is not None}
         milestones: dict[str, datetime | None] = dict.fromkeys(MILESTONES)
         milestones["declared"] = inc.declared_at
@@ -520,10 +559,6 @@ class _Folder:
             a, b = milestones.get(first), milestones.get(second)
             if a is not None and b is not None and b < a:
                 inc.warnings.append(f"{second} before {first}")
-        tz = inc.tz
-        for item in inc.timeline:
-            if not item.is_entry:
-                item.text = describe(item.rec, inc, tz, self.runbook)
         inc.next_update = self._plan()
         return inc
 
@@ -552,7 +587,8 @@ class _Folder:
                     target.text = rec.data["text"]
                 when = rec.time("occurred_at")
                 if when is not None:
-                    target.occurred_at = when
+                    target.occurred_us = to_us(when)
+                    self.moved = True
                 target.amended = True
             elif kind == "hypothesis.resolved":
                 if target.kind == "entry.hypothesis":

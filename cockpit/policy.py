@@ -113,7 +113,8 @@ class Policy(Strict):
         keys = [level.key for level in self.levels]
         dupes = {k for k in keys if keys.count(k) > 1}
         if dupes:
-            raise ValueError(f"level keys must be unique; repeated: {', '.join(sorted(dupes))}")
+            repeated = ", ".join(repr(k) for k in sorted(dupes))
+            raise ValueError(f"level keys must be unique; repeated: {repeated}")
         roles = [role.key for role in self.roles]
         if "ic" not in roles:
             raise ValueError('roles must include "ic" (the incident commander)')
@@ -175,7 +176,7 @@ def policy_names() -> list[str]:
 
 def _is_policy(path: Any) -> bool:
     try:
-        return "levels" in path.read_text(encoding="utf-8")
+        return "levels" in path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
 

@@ -11,15 +11,20 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from cockpit.clock import Clock, local_zone_name, zone
-from cockpit.entry import Draft, EntryContext, EntryError, looks_like_time, parse, parse_time
-from cockpit.events import Event
-from cockpit.incident import Incident, fold
-from cockpit.policy import DEFAULT_POLICY, Policy, load_policy
-from cockpit.runbook import Runbook, load_runbook
+from cockpit.entry import Draft, EntryContext, EntryError, check_text, is_command, parse, parse_time
+from cockpit.events import Event, Rec
 from cockpit.store import Store
 from cockpit.ulid import new_ulid
+
+if TYPE_CHECKING:  # imported when first needed: `cockpit log REF note` needs none of them
+    from cockpit.incident import Incident
+    from cockpit.policy import Policy
+    from cockpit.runbook import Runbook
+
+DEFAULT_POLICY = "sev"
 
 
 def default_author() -> str:
@@ -68,6 +73,8 @@ class Cockpit:
     @property
     def policy(self) -> Policy:
         if self._policy is None:
+            from cockpit.policy import load_policy
+
             policy, warnings = load_policy(self.policy_name)
             self.warnings.extend(warnings)
             self._policy = policy
@@ -76,12 +83,16 @@ class Cockpit:
     @property
     def runbook(self) -> Runbook:
         if self._runbook is None:
+            from cockpit.runbook import load_runbook
+
             runbook, warnings = load_runbook()
             self.warnings.extend(warnings)
             self._runbook = runbook
         return self._runbook
 
     def use_policy(self, name: str) -> Policy:
+        from cockpit.policy import load_policy
+
         policy, warnings = load_policy(name)
         self.warnings.extend(warnings)
         self.store.set_setting("policy", name)
@@ -100,6 +111,7 @@ class Cockpit:
         policy = self.policy
         if not title.strip():
             raise EntryError("an incident needs a title")
+        check_text(title, "the title")
         if severity is None:
             level = policy.level(policy.default)
         else:
@@ -132,7 +144,7 @@ class Cockpit:
     def _new_incident_id(self, when: datetime) -> str:
         ms = int(when.timestamp() * 1000)
         while True:
-            candidate = new_ulid(ms)
+            candidate = new_ulid(ms, monotonic=False)
             ref = "INC-" + candidate[10:16]
             row = self.store.conn.execute(
                 "SELECT 1 FROM incidents WHERE ref = ?", (ref,)
@@ -141,7 +153,9 @@ class Cockpit:
                 return candidate
 
     def incident(self, incident_id: str) -> Incident:
-        return fold(self.store.recs(incident_id), self.runbook)
+        from cockpit.incident import fold
+
+        return fold(self.store.recs(incident_id), self.runbook, ordered=True)
 
     def context(self, incident: Incident | None) -> EntryContext:
         return EntryContext(
@@ -174,36 +188,37 @@ class Cockpit:
         ]
 
     def log(self, incident_id: str, line: str) -> list[Event]:
-        """Parse one line against the incident and commit what it stands for."""
-        incident = self.incident(incident_id)
-        events = self.events_for(incident_id, self.drafts(incident, line))
+        """Parse one line against the incident and commit what it stands for.
+
+        Only a /command needs the incident's state; an entry is parsed without folding.
+        """
+        if is_command(line):
+            drafts = self.drafts(self.incident(incident_id), line)
+        else:
+            drafts = parse(line, EntryContext(now=self.now(), tz=self.tz))
+        events = self.events_for(incident_id, drafts)
         self.store.append(events)
         return events
 
     def log_many(self, incident_id: str, lines: list[tuple[int, str]]) -> list[Event]:
         """Several lines, all or nothing: every line is checked before any is committed."""
-        incident = self.incident(incident_id)
-        base = self.store.recs(incident_id)
+        from cockpit.incident import fold
+
+        base: list[Rec] | None = None
+        incident: Incident | None = None
         pending: list[Event] = []
-        stale = False
         for number, line in lines:
-            if stale and _is_command(line):
-                incident = fold([*base, *(e.to_rec() for e in pending)], self.runbook)
-                stale = False
             try:
-                drafts = self.drafts(incident, line)
+                if is_command(line):
+                    if incident is None or pending:
+                        base = self.store.recs(incident_id) if base is None else base
+                        recs = [*base, *(e.to_rec() for e in pending)]
+                        incident = fold(recs, self.runbook)
+                    drafts = self.drafts(incident, line)
+                else:
+                    drafts = parse(line, EntryContext(now=self.now(), tz=self.tz))
             except EntryError as exc:
                 raise LineError(number, exc) from None
-            events = self.events_for(incident_id, drafts)
-            pending.extend(events)
-            stale = True
+            pending.extend(self.events_for(incident_id, drafts))
         self.store.append(pending)
         return pending
-
-
-def _is_command(line: str) -> bool:
-    """Does the line (after an optional leading @time) start with a /command?"""
-    words = line.split(maxsplit=2)
-    if words and looks_like_time(words[0]):
-        words = words[1:]
-    return bool(words) and words[0].startswith("/")

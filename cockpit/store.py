@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 5_000
 WRITE_PATIENCE_S = 60.0
 APP_ID = 0x436F636B  # "Cock": marks the file as a cockpit database
+
+
+PROJECTED_KINDS = frozenset({"incident.declared", "title.set", "severity.set", "status.set"})
 
 
 class StoreError(Exception):
@@ -94,9 +98,13 @@ class Store:
             self.origin = self._origin()
         except sqlite3.Error as exc:
             raise _explain(exc, self.path) from None
+
+    @cached_property
+    def db(self) -> Any:
+        """The file through sqlite-utils (imported only when asked for)."""
         import sqlite_utils
 
-        self.db = sqlite_utils.Database(self.conn)
+        return sqlite_utils.Database(self.conn)
 
     # opening ---------------------------------------------------------------------------
     def _check_before_open(self) -> None:
@@ -149,14 +157,14 @@ class Store:
             raise _explain(exc, self.path) from None
         finally:
             ro.close()
+        if tables and app_id != APP_ID:
+            raise StoreError(
+                f"{self.path}: an SQLite database of another program, not a cockpit database"
+            )
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path}: written by a newer cockpit (schema {version}; this one knows up "
                 f"to {SCHEMA_VERSION}); upgrade cockpit to open it"
-            )
-        if tables and app_id != APP_ID:
-            raise StoreError(
-                f"{self.path}: an SQLite database of another program, not a cockpit database"
             )
 
     def _connect(self) -> sqlite3.Connection:
@@ -286,14 +294,12 @@ class Store:
         if not events:
             return []
         with self._write() as conn:
-            stored = []
-            touched: set[str] = set()
-            for event in events:
-                if self._insert(conn, event):
-                    stored.append(event)
-                    touched.add(event.incident_id)
-            for incident_id in touched:
-                self._project(conn, incident_id)
+            stored = [event for event in events if self._insert(conn, event)]
+            touched: dict[str, list[Event]] = {}
+            for event in stored:
+                touched.setdefault(event.incident_id, []).append(event)
+            for incident_id, added in touched.items():
+                self._project_added(conn, incident_id, added)
         return stored
 
     def _insert(self, conn: sqlite3.Connection, event: Event) -> bool:
@@ -329,8 +335,27 @@ class Store:
         ).fetchone()
         return json.loads(row[0]) if row else None
 
+    def _project_added(
+        self, conn: sqlite3.Connection, incident_id: str, added: list[Event]
+    ) -> None:
+        """Bring one incident's `incidents` row up to date after `added` were stored.
+
+        Cheap in the common case (an entry): bump the count and the time. Only the kinds
+        the row shows (declared, title, severity, status) cost a look at the log, and then
+        only along an index.
+        """
+        exists = conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        if exists is None or any(e.kind in PROJECTED_KINDS for e in added):
+            self._project(conn, incident_id)
+            return
+        conn.execute(
+            "UPDATE incidents SET event_count = event_count + ?, "
+            "updated_us = max(coalesce(updated_us, 0), ?) WHERE id = ?",
+            (len(added), max(to_us(e.recorded_at) for e in added), incident_id),
+        )
+
     def _project(self, conn: sqlite3.Connection, incident_id: str) -> None:
-        """Bring one incident's row in `incidents` up to date with its events."""
+        """Recompute one incident's row in `incidents` from its events."""
         declared_row = conn.execute(
             "SELECT data, occurred_us FROM events WHERE incident_id = ? "
             "AND kind = 'incident.declared' ORDER BY occurred_us, id LIMIT 1",
@@ -420,52 +445,31 @@ class Store:
         return str(rows[0][0])
 
     def recs(self, incident_id: str) -> list[Rec]:
-        """Every event of an incident as light records (no validation per row)."""
-        loads = json.loads
-        out = []
-        for row in self.conn.execute(
-            "SELECT id, kind, occurred_us, recorded_us, author, origin, data FROM events "
+        """Every event of an incident as light records, in (occurred_at, id) order.
+
+        No validation per row (the store validated each event on the way in), no JSON
+        decoding until a payload is read, and times stay integers until asked for.
+        """
+        rows = self.conn.execute(
+            "SELECT id, kind, occurred_us, recorded_us, author, origin, data, text FROM events "
             "WHERE incident_id = ? ORDER BY occurred_us, id",
             (incident_id,),
-        ):
-            out.append(
-                Rec(
-                    row[0],
-                    incident_id,
-                    row[1],
-                    from_us(row[2]),
-                    from_us(row[3]),
-                    row[4],
-                    row[5],
-                    loads(row[6]),
-                )
-            )
-        return out
+        ).fetchall()
+        return [
+            Rec(r[0], incident_id, r[1], r[2], r[3], r[4], r[5], None, r[6], r[7]) for r in rows
+        ]
 
     def recs_since(self, seq: int) -> tuple[list[Rec], int]:
         """Events stored after `seq` (in storage order) and the newest seq: for live views."""
-        loads = json.loads
-        out = []
-        newest = seq
-        for row in self.conn.execute(
-            "SELECT seq, id, incident_id, kind, occurred_us, recorded_us, author, origin, data "
-            "FROM events WHERE seq > ? ORDER BY seq",
+        rows = self.conn.execute(
+            "SELECT seq, id, incident_id, kind, occurred_us, recorded_us, author, origin, data, "
+            "text FROM events WHERE seq > ? ORDER BY seq",
             (seq,),
-        ):
-            newest = row[0]
-            out.append(
-                Rec(
-                    row[1],
-                    row[2],
-                    row[3],
-                    from_us(row[4]),
-                    from_us(row[5]),
-                    row[6],
-                    row[7],
-                    loads(row[8]),
-                )
-            )
-        return out, newest
+        ).fetchall()
+        newest = rows[-1][0] if rows else seq
+        return [
+            Rec(r[1], r[2], r[3], r[4], r[5], r[6], r[7], None, r[8], r[9]) for r in rows
+        ], newest
 
     def newest_seq(self) -> int:
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
@@ -498,7 +502,8 @@ class Store:
 
     def search(self, words: str, limit: int = 50) -> list[dict[str, Any]]:
         """Entries whose text holds every word (plain words; never an FTS syntax error)."""
-        terms = [w.replace('"', "") for w in words.split()]
+        clean = "".join(ch for ch in words if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
+        terms = [w.replace('"', "") for w in clean.split()]
         terms = [t for t in terms if t]
         if not terms:
             return []

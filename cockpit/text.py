@@ -7,19 +7,12 @@ the terminal or reverse a line. The stored text is never changed; only what is s
 
 from __future__ import annotations
 
+# Bidirectional marks and overrides, and the line and paragraph separators: each can
+# reorder or break what a terminal shows.
 _BIDI = {
-    0x200E,
-    0x200F,
-    0x202A,
-    0x202B,
-    0x202C,
-    0x202D,
-    0x202E,
-    0x2066,
-    0x2067,
-    0x2068,
-    0x2069,
-}
+    0x061C, 0x200E, 0x200F, 0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+    0x2066, 0x2067, 0x2068, 0x2069, 0x2028, 0x2029,
+}  # fmt: skip
 
 
 def _table() -> dict[int, str]:

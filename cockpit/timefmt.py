@@ -16,12 +16,14 @@ def to_utc(dt: datetime) -> datetime:
 
 
 def format_ts(dt: datetime) -> str:
-    """`2026-03-04T15:23:00Z`, or with microseconds when the time has them."""
+    """`2026-03-04T15:23:00Z`, or with fractional seconds when the time has them."""
     dt = to_utc(dt)
+    text = (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    )
     if dt.microsecond:
-        frac = f"{dt.microsecond:06d}".rstrip("0")
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.") + frac + "Z"
-    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+        text += "." + f"{dt.microsecond:06d}".rstrip("0")
+    return text + "Z"
 
 
 def parse_ts(text: str) -> datetime:
@@ -82,6 +84,8 @@ def local_time(dt: datetime, tz: tzinfo | None, *, seconds: bool = False) -> str
 
 
 _DURATION_UNITS = {"d": 86_400, "h": 3_600, "m": 60, "s": 1}
+MAX_DURATION = timedelta(days=3660)  # ten years: anything longer is a typo
+_DIGITS = "0123456789"
 
 
 def parse_duration(text: str) -> timedelta:
@@ -92,13 +96,13 @@ def parse_duration(text: str) -> timedelta:
     raw = text.strip().lower()
     if not raw:
         raise ValueError("expected a duration like 5m, 90s, 1h or 1h30m")
-    if raw.isdigit():
-        return timedelta(minutes=int(raw))
+    if all(ch in _DIGITS for ch in raw):
+        raw += "m"
     total = 0
     number = ""
     seen: list[str] = []
     for ch in raw:
-        if ch.isdigit():
+        if ch in _DIGITS:
             number += ch
         elif ch in _DURATION_UNITS and number:
             if seen and "dhms".index(ch) <= "dhms".index(seen[-1]):
@@ -110,6 +114,8 @@ def parse_duration(text: str) -> timedelta:
             raise ValueError(f"{text!r} is not a duration; expected one like 5m, 90s, 1h or 1h30m")
     if number:
         raise ValueError(f"{text!r} ends with a number without a unit; expected one like 1h30m")
+    if total > MAX_DURATION.total_seconds():
+        raise ValueError(f"{text!r} is longer than ten years; expected one like 5m or 1h30m")
     return timedelta(seconds=total)
 
 

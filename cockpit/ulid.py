@@ -39,6 +39,8 @@ def decode(text: str) -> int:
     """Read 26 Crockford base32 characters back into an integer."""
     if len(text) != 26:
         raise ValueError(f"a ULID has 26 characters, not {len(text)}")
+    if not text.isascii():
+        raise ValueError("a ULID is written in ASCII letters and digits")
     value = 0
     for ch in text.upper():
         if ch not in _DECODE:
@@ -49,14 +51,18 @@ def decode(text: str) -> int:
     return value
 
 
-def new_ulid(ms: int | None = None) -> str:
+def new_ulid(ms: int | None = None, *, monotonic: bool = True) -> str:
     """A new ULID for the given Unix time in milliseconds (default: the system's now).
 
-    Within one millisecond the random part is incremented, so ids stay ordered.
+    Within one millisecond the random part is incremented, so ids stay ordered; with
+    monotonic=False the random part is always fresh (for ids whose random part is shown,
+    like incident refs).
     """
     global _last_ms, _last_random
     if ms is None:
         ms = time.time_ns() // 1_000_000
+    if not monotonic:
+        return encode((ms << RANDOM_BITS) | int.from_bytes(os.urandom(10), "big"))
     with _lock:
         if ms == _last_ms and _last_random < _MAX_RANDOM:
             rand = _last_random + 1
