@@ -324,7 +324,15 @@ class Rec:
     def data(self) -> dict[str, Any]:
         """The payload in its JSON form (times as RFC 3339 strings)."""
         if self._data is None:
-            self._data = json.loads(self._raw) if self._raw else {}
+            if self._raw:
+                self._data = json.loads(self._raw)
+            elif self.text is not None and self.kind in ENTRY_KINDS:
+                # Loaded without its JSON: an entry's payload follows from its text.
+                from cockpit.entry import mentions
+
+                self._data = {"text": self.text, "mentions": mentions(self.text)}
+            else:
+                self._data = {}
         return self._data
 
     def entry_text(self) -> str:

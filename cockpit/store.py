@@ -38,6 +38,11 @@ APP_ID = 0x436F636B  # "Cock": marks the file as a cockpit database
 PROJECTED_KINDS = frozenset({"incident.declared", "title.set", "severity.set", "status.set"})
 
 
+# An entry's payload is its text (which has a column of its own) and the mentions in it:
+# loading skips the JSON for entries and Rec rebuilds it from the text when asked.
+_ENTRY_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(ENTRY_KINDS))
+
+
 class StoreError(Exception):
     """The database cannot be used (exit 2): one clear line for the user."""
 
@@ -451,8 +456,9 @@ class Store:
         decoding until a payload is read, and times stay integers until asked for.
         """
         rows = self.conn.execute(
-            "SELECT id, kind, occurred_us, recorded_us, author, origin, data, text FROM events "
-            "WHERE incident_id = ? ORDER BY occurred_us, id",
+            "SELECT id, kind, occurred_us, recorded_us, author, origin, "
+            f"CASE WHEN kind IN ({_ENTRY_KINDS_SQL}) THEN NULL ELSE data END, text "
+            "FROM events WHERE incident_id = ? ORDER BY occurred_us, id",
             (incident_id,),
         ).fetchall()
         return [
