@@ -16,7 +16,7 @@ from typing import Any
 from cockpit.clock import zone as zone_info
 from cockpit.events import ENTRY_KINDS, MILESTONES, Rec
 from cockpit.policy import Level, Policy
-from cockpit.runbook import Runbook
+from cockpit.runbook import Item, Runbook
 from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
 
 ROLE_FALLBACK = {"ic": "Incident commander"}
@@ -184,6 +184,8 @@ class Incident:
     roles: dict[str, Tenure] = field(default_factory=dict)
     role_history: list[Tenure] = field(default_factory=list)
     checklist: dict[str, datetime] = field(default_factory=dict)
+    checklist_explicit: dict[str, datetime | None] = field(default_factory=dict)
+    firsts: dict[str, datetime] = field(default_factory=dict)
     timeline: list[TimelineItem] = field(default_factory=list)
     items: dict[str, TimelineItem] = field(default_factory=dict)
     milestones: dict[str, datetime | None] = field(default_factory=dict)
@@ -272,12 +274,20 @@ class Incident:
             (t for t in self.timers.values() if t.cancelled_at is None), key=lambda t: t.until
         )
 
+    def checklist_done(self, item: Item) -> datetime | None:
+        """When a checklist item was done: a /check or /uncheck decides; otherwise the
+        first event the runbook says ticks it (e.g. the IC role filled for name-ic)."""
+        if item.id in self.checklist_explicit:
+            return self.checklist_explicit[item.id]
+        times = [self.firsts[w] for w in item.done_when if w in self.firsts]
+        return min(times) if times else None
+
     def checklist_view(self, runbook: Runbook, now: datetime) -> list[dict[str, Any]]:
         out = []
         base = self.declared_at or now
         for item in runbook.items:
             due_at = base + timedelta(seconds=item.due)
-            done = self.checklist.get(item.id)
+            done = self.checklist_done(item)
             out.append(
                 {
                     "id": item.id,
@@ -409,6 +419,7 @@ class _Folder:
         self.checklist_state: dict[str, datetime | None] = {}
         self.severity_seen = False
         self.title_seen = False
+        self.firsts: dict[str, datetime] = {}  # first time each done_when event happened
 
     def apply(self, rec: Rec) -> None:
         inc = self.inc
@@ -463,6 +474,7 @@ class _Folder:
 
     def context_(self, rec: Rec) -> None:
         key, value = rec.data["key"], rec.data["value"]
+        self.first("context:" + key, rec.occurred_at)
         if key == "services":
             name = str(value)
             if name.startswith("-"):
@@ -474,7 +486,12 @@ class _Folder:
         else:
             self.inc.context[key] = value
 
+    def first(self, key: str, at: datetime) -> None:
+        if key not in self.firsts:
+            self.firsts[key] = at
+
     def severity_(self, rec: Rec) -> None:
+        self.first("severity", rec.occurred_at)
         old = self.inc.severity
         new = rec.data["level"]
         self.severity_changes.append((rec.occurred_at, old, new))
@@ -495,6 +512,7 @@ class _Folder:
             if current.handle == handle:
                 return
             current.end = rec.occurred_at
+        self.first("role:" + role, rec.occurred_at)
         tenure = Tenure(role, handle, rec.occurred_at)
         self.inc.roles[role] = tenure
         self.inc.role_history.append(tenure)
@@ -511,6 +529,9 @@ class _Folder:
         self.checklist_state[rec.data["item"]] = None
 
     def update_sent_(self, rec: Rec) -> None:
+        self.first("update:" + rec.data.get("audience", "internal"), rec.occurred_at)
+        if rec.data.get("next_update_at"):
+            self.first("promise", rec.occurred_at)
         self.inc.updates.append(rec)
         if rec.data.get("audience", "internal") == "internal":
             self.overrides = []
@@ -519,6 +540,8 @@ class _Folder:
                 self.overrides.append(rec)
 
     def override_(self, rec: Rec) -> None:
+        if rec.kind == "update.promised":
+            self.first("promise", rec.occurred_at)
         self.overrides.append(rec)
 
     def timer_set_(self, rec: Rec) -> None:
@@ -548,7 +571,15 @@ class _Folder:
             inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
         else:
             inc.timeline = list(inc.items.values())
-        inc.checklist = {k: v for k, v in self.checklist_state.items() if v is not None}
+        inc.checklist_explicit = dict(self.checklist_state)
+        inc.firsts = self.firsts
+        if self.runbook is not None:
+            for item in self.runbook.items:
+                done = inc.checklist_done(item)
+                if done is not None:
+                    inc.checklist[item.id] = done
+        else:
+            inc.checklist = {k: v for k, v in self.checklist_state.items() if v is not None}
         milestones: dict[str, datetime | None] = dict.fromkeys(MILESTONES)
         milestones["declared"] = inc.declared_at
         for name, at in self.status_milestones.items():

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cockpit.config import load_data
 from cockpit.policy import Seconds
@@ -33,11 +35,32 @@ class Phase(Strict):
         return values
 
 
+DONE_WHEN = re.compile(
+    r"^(role:[a-z][a-z0-9_-]*|update:[a-z][a-z0-9_-]*|context:[a-z_]+|promise|severity)$"
+)
+
+
 class Item(Strict):
     id: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_-]*$")
     phase: str
     title: str = Field(min_length=1)
     due: Seconds
+    # Events that tick the item by themselves: "role:ic" (the role is filled),
+    # "update:internal" (an update went to that audience), "context:bridge" (a bridge link
+    # was set), "promise" (a next update was promised), "severity" (the severity was set).
+    # A /check or /uncheck overrides them.
+    done_when: list[str] = Field(default_factory=list)
+
+    @field_validator("done_when")
+    @classmethod
+    def _done_when(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not DONE_WHEN.match(value):
+                raise ValueError(
+                    f"{value!r}: expected role:KEY, update:AUDIENCE, context:KEY, promise "
+                    "or severity"
+                )
+        return values
 
 
 class Runbook(Strict):

@@ -23,6 +23,8 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.cockpit = cockpit
         self._version = -1
+        self._seq = -1
+        self._incidents: list[Incident] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -35,8 +37,14 @@ class BoardScreen(Screen[None]):
         self.set_interval(1.0, self.refresh_board)
 
     def incidents(self) -> list[Incident]:
-        rows = self.cockpit.store.incidents()
-        return [self.cockpit.incident(row.id) for row in rows]
+        """Open incidents, folded again only when the database has changed."""
+        store = self.cockpit.store
+        version, seq = store.data_version(), store.newest_seq()
+        if (version, seq) != (self._version, self._seq):
+            self._version, self._seq = version, seq
+            rows = store.incidents()
+            self._incidents = [self.cockpit.incident(row.id) for row in rows]
+        return self._incidents
 
     def refresh_board(self) -> None:
         incidents = self.incidents()

@@ -333,3 +333,23 @@ def test_random_logs_fold_the_same_in_any_order(steps, rng: random.Random):
     shuffled = list(log.recs)
     rng.shuffle(shuffled)
     assert _snapshot(fold(shuffled, log.runbook), at(40)) == expected
+
+
+def test_checklist_items_tick_themselves_from_the_events_that_do_them():
+    log = Log(T0)
+    log.add("role.assigned", {"role": "ic", "handle": "alice"}, minutes=2)
+    log.add("context.set", {"key": "bridge", "value": "https://meet/x"}, minutes=3)
+    log.add("update.sent", {"audience": "internal"}, minutes=8)
+    log.add("update.promised", {"at": "2026-03-04T14:40:00Z"}, minutes=9)
+    log.add("role.assigned", {"role": "comms", "handle": "bob"}, minutes=12)
+    log.add("checklist.unchecked", {"item": "name-comms"}, minutes=13)  # overrides the role
+    inc = log.fold()
+    view = {c["id"]: c for c in inc.checklist_view(log.runbook, at(20))}
+    assert view["name-ic"]["done_at"] == "2026-03-04T14:02:00Z"
+    assert view["open-bridge"]["done_at"] == "2026-03-04T14:03:00Z"
+    assert view["internal-update"]["done_at"] == "2026-03-04T14:08:00Z"
+    assert view["promise-next"]["done_at"] == "2026-03-04T14:09:00Z"
+    assert view["name-comms"]["done_at"] is None
+    assert view["name-comms"]["overdue"] is True
+    assert view["customer-ack"]["done_at"] is None
+    assert set(inc.checklist) == {"name-ic", "open-bridge", "internal-update", "promise-next"}
