@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from cockpit import __version__
 
 if TYPE_CHECKING:
-    from cockpit.incident import Incident
+    from cockpit.incident import Incident, TimelineItem
     from cockpit.service import Cockpit
 
 
@@ -126,6 +126,7 @@ def build_parser() -> Parser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = _join_option_values(list(sys.argv[1:] if argv is None else argv))
     try:
+        _check_utf8(args_list)
         args = build_parser().parse_args(args_list)
         if args.command is None:
             return _run_tui(args)
@@ -141,11 +142,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _handle(exc)
 
 
+def _check_utf8(argv: list[str]) -> None:
+    """Bytes that are not UTF-8 reach us as surrogates; they cannot be stored or shown."""
+    for number, arg in enumerate(argv, start=1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise CliError(f"argument {number} ({shown!r}) is not valid UTF-8 text") from None
+
+
 def _join_option_values(argv: list[str]) -> list[str]:
-    """`--at -5m` means `--at=-5m`: argparse would take `-5m` for an option."""
+    """`--at -5m` means `--at=-5m`: argparse would take `-5m` for an option.
+
+    After `--` every word is text, so `--at` there is left alone.
+    """
     out: list[str] = []
     i = 0
     while i < len(argv):
+        if argv[i] == "--":
+            out.extend(argv[i:])
+            break
         if argv[i] == "--at" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
             out.append("--at=" + argv[i + 1])
             i += 2
@@ -229,9 +246,20 @@ def _stamp(dt: datetime, tz: tzinfo, now: datetime) -> str:
 
 # commands --------------------------------------------------------------------------------
 def cmd_declare(args: argparse.Namespace) -> int:
+    from cockpit.entry import EntryError
+
     cockpit = _cockpit(args)
     at = _at(cockpit, args.at)
-    event = cockpit.declare(" ".join(args.title), args.severity, at=at, exercise=args.exercise)
+    if args.severity is not None and cockpit.policy.find_level(args.severity) is None:
+        policy = cockpit.policy
+        keys = ", ".join(level.key for level in policy.levels)
+        raise CliError(
+            f"--severity: {args.severity!r} is not a level of the {policy.name} policy ({keys})"
+        )
+    try:
+        event = cockpit.declare(" ".join(args.title), args.severity, at=at, exercise=args.exercise)
+    except EntryError as exc:  # about the title, not a column of a grammar line
+        raise CliError(exc.message) from None
     _warn(cockpit)
     from cockpit.incident import ref_for
 
@@ -245,46 +273,49 @@ def cmd_declare(args: argparse.Namespace) -> int:
 def _at(cockpit: Cockpit, text: str | None) -> datetime | None:
     if text is None:
         return None
-    from cockpit.entry import EntryError
-
     try:
         return cockpit.parse_time(text)
     except ValueError as exc:
-        raise EntryError(f"--at: {exc}") from None
+        raise CliError(f"--at: {exc}") from None
 
 
 def cmd_log(args: argparse.Namespace) -> int:
-    from cockpit.entry import looks_like_time
+    from cockpit.entry import EntryError
+    from cockpit.service import LineError
 
     cockpit = _cockpit(args)
     incident_id = cockpit.store.resolve(args.ref)
-    if args.text == ["-"]:
-        lines = [
-            (number, line.rstrip("\r\n"))
-            for number, line in enumerate(sys.stdin, start=1)
-            if line.strip()
-        ]
+    batch = args.text == ["-"]
+    if batch:
         if args.at:
             raise CliError("--at cannot be used with -; give each line its own @time")
+        lines = _stdin_lines()
         if not lines:
             raise CliError("no lines on standard input; nothing was logged")
-        events = cockpit.log_many(incident_id, lines)
+        try:
+            events = cockpit.log_many(incident_id, lines)
+        except LineError as exc:
+            raise CliError(f"{exc}; nothing was logged") from None
     else:
         line = " ".join(args.text)
-        if args.at:
-            words = line.split()
-            inline = looks_like_time(words[0]) or (
-                words[0].startswith("/") and len(words) > 1 and looks_like_time(words[-1])
-            )
-            if inline:
+        if not args.at:
+            events = cockpit.log(incident_id, line)
+        else:
+            if not line.strip():
+                raise CliError("nothing to log: give a note, or a /command, after --at")
+            if _has_inline_time(line):
                 raise CliError("give the time once: --at or an inline @time, not both")
             _at(cockpit, args.at)  # reports a bad --at as such
-            line = f"@{args.at.removeprefix('@')} {line}"
-        events = cockpit.log(incident_id, line)
+            prefix = f"@{args.at.removeprefix('@')} "
+            try:
+                events = cockpit.log(incident_id, prefix + line)
+            except EntryError as exc:  # name the column of the line as the user typed it
+                raise EntryError(exc.message, max(1, exc.column - len(prefix))) from None
     _warn(cockpit)
     if args.json:
         payload = [e.to_json() for e in events]
-        _print_json(payload[0] if len(payload) == 1 else payload)
+        # one line: the event; lines from stdin: always a list, however many there were
+        _print_json(payload[0] if len(payload) == 1 and not batch else payload)
         return 0
     now = cockpit.now()
     from cockpit.entry import KIND_WORDS
@@ -297,6 +328,37 @@ def cmd_log(args: argparse.Namespace) -> int:
         note = f" (backdated {format_duration(late)})" if late.total_seconds() >= 60 else ""
         print(f"logged {word} {event.id} at {when}{note}")
     return 0
+
+
+def _stdin_lines() -> list[tuple[int, str]]:
+    """Standard input's non-blank lines with their numbers; each must be UTF-8."""
+    lines = []
+    for number, raw in enumerate(sys.stdin.buffer, start=1):
+        try:
+            line = raw.decode("utf-8").rstrip("\r\n")
+        except UnicodeDecodeError:
+            raise CliError(f"line {number}: not valid UTF-8 text; nothing was logged") from None
+        if line.strip():
+            lines.append((number, line))
+    return lines
+
+
+def _has_inline_time(line: str) -> bool:
+    """Does the line carry its own @time (first, or last after a command that takes one)?"""
+    from cockpit.entry import COMMANDS, looks_like_time
+
+    words = line.split()
+    if not words:
+        return False
+    if looks_like_time(words[0]):
+        return True
+    command = COMMANDS.get(words[0][1:].lower()) if words[0].startswith("/") else None
+    return (
+        command is not None
+        and command.trailing_time
+        and len(words) > 1
+        and looks_like_time(words[-1])
+    )
 
 
 def _summary(incident: Incident, now: datetime) -> dict[str, Any]:
@@ -333,7 +395,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from cockpit.text import visible
     from cockpit.timefmt import format_clock, format_duration
 
-    print(f"{'REF':<10} {'SEV':<6} {'STATUS':<13} {'ELAPSED':<9} {'NEXT UPDATE':<16} TITLE")
+    table = [["REF", "SEV", "STATUS", "ELAPSED", "NEXT UPDATE", "TITLE"]]
     for inc in incidents:
         plan = inc.next_update
         if plan is None:
@@ -347,10 +409,20 @@ def cmd_list(args: argparse.Namespace) -> int:
                 else f"in {format_clock(delta)}" + (" !" if state == "due_soon" else "")
             )
         badge = " [EXERCISE]" if inc.exercise else ""
-        print(
-            f"{inc.ref:<10} {inc.severity:<6} {inc.status:<13} "
-            f"{format_duration(inc.elapsed(now)):<9} {due:<16} {visible(inc.title)}{badge}"
+        table.append(
+            [
+                inc.ref,
+                visible(inc.severity),
+                inc.status,
+                format_duration(inc.elapsed(now)),
+                due,
+                visible(inc.title) + badge,
+            ]
         )
+    widths = [max(len(row[col]) for row in table) for col in range(len(table[0]) - 1)]
+    for row in table:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, row[-1]]))
     return 0
 
 
@@ -402,7 +474,12 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
     if inc.impact:
         lines.append(f"impact: {visible(inc.impact)}")
     for key, value in inc.context.items():
-        shown = ", ".join(value) if isinstance(value, list) else value
+        if isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, list):
+            shown = ", ".join(value)
+        else:
+            shown = value
         lines.append(f"{key}: {visible(str(shown))}")
     lines.append("roles:")
     roles = inc.policy.roles if inc.policy else []
@@ -438,22 +515,43 @@ KIND_MARKS = {
 }
 
 
+TIMELINE_KEYS = (
+    "id",
+    "kind",
+    "occurred_at",
+    "recorded_at",
+    "author",
+    "text",
+    "starred",
+    "amended",
+)
+
+
+def timeline_item(item: TimelineItem, with_retracted: bool) -> dict[str, Any]:
+    """A timeline item as `timeline --json` promises it: the contract's keys, no others
+    (with `--all`, also `retracted` on every item, so a script can tell them apart)."""
+    full = item.to_json()
+    out = {key: full[key] for key in TIMELINE_KEYS}
+    if with_retracted:
+        out["retracted"] = item.retracted
+    return out
+
+
 def cmd_timeline(args: argparse.Namespace) -> int:
     cockpit, inc = _load(args)
     items = inc.visible_timeline(include_retracted=args.all)
     _warn(cockpit)
     if args.json:
-        _print_json([i.to_json() for i in items])
+        _print_json([timeline_item(i, args.all) for i in items])
         return 0
     if args.jsonl:
-        _print_jsonl(i.to_json() for i in items)
+        _print_jsonl(timeline_item(i, args.all) for i in items)
         return 0
     from datetime import UTC
 
     from cockpit.text import visible
 
     tz: tzinfo = UTC if args.utc else cockpit.tz
-    now = cockpit.now()
     for item in items:
         local = item.occurred_at.astimezone(tz)
         stamp = local.strftime("%Y-%m-%d %H:%M:%S") + ("Z" if args.utc else "")
@@ -467,7 +565,6 @@ def cmd_timeline(args: argparse.Namespace) -> int:
             f"{stamp}  {item.id[10:16]} {flags} {kind:<12} {visible(item.rec.author):<10} "
             f"{visible(item.text)}"
         )
-    del now
     return 0
 
 
@@ -618,6 +715,8 @@ def cmd_policy(args: argparse.Namespace) -> int:
     from cockpit.policy import load_policy, policy_names
 
     cockpit = _cockpit(args)
+    if args.name is not None:
+        _known_policy(args.name, policy_names())
     if args.action == "use":
         if not args.name:
             raise CliError("policy use needs a NAME (see `cockpit policy list`)")
@@ -651,6 +750,17 @@ def cmd_policy(args: argparse.Namespace) -> int:
     for name in names:
         print(("* " if name == current else "  ") + name)
     return 0
+
+
+def _known_policy(name: str, names: list[str]) -> None:
+    """A policy name the user typed that names no policy is bad input (exit 1)."""
+    if name in names:
+        return
+    import difflib
+
+    hint = difflib.get_close_matches(name, names, n=1)
+    extra = f"; did you mean {hint[0]!r}?" if hint else ""
+    raise CliError(f"no policy is named {name!r} (known: {', '.join(names)}){extra}")
 
 
 def _run_tui(args: argparse.Namespace) -> int:

@@ -174,9 +174,12 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
         local_now = now.astimezone(tz)
         candidate = local_now.replace(hour=hour, minute=minute, second=second, microsecond=0)
         candidate = _normalise(candidate, tz)
+        # The nearest such time ahead (today's, or tomorrow's just after midnight) is a
+        # typo for "now-ish" if it is within the grace: refuse it rather than go back a day.
+        ahead = candidate if candidate > now else _normalise(candidate + timedelta(days=1), tz)
+        if ahead - now <= FUTURE_GRACE:
+            raise ValueError(f"{text} is in the future (it is {local_now:%H:%M} now)")
         if candidate > now:
-            if candidate - now <= FUTURE_GRACE:
-                raise ValueError(f"{text} is in the future (it is {local_now:%H:%M} now)")
             candidate = _normalise(candidate - timedelta(days=1), tz)
         return to_utc(candidate)
     if len(text) >= 10 and text[:4].isdigit() and text[4] == "-":
@@ -342,7 +345,7 @@ class _Args:
                 raise EntryError("there is no entry yet", tok.col)
             return item
         matches = incident.find_entries(tok.text)
-        if entries_only:
+        if entries_only and any(m.is_entry for m in matches):
             matches = [m for m in matches if m.is_entry]
         if not matches:
             raise EntryError(f"no entry has an id starting {tok.text!r}", tok.col)

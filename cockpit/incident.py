@@ -196,6 +196,7 @@ class Incident:
     last_recorded_us: int = 0
     next_update: UpdatePlan | None = None
     runbook: Runbook | None = None
+    closed_at: datetime | None = None
 
     @property
     def last_event_at(self) -> datetime | None:
@@ -231,8 +232,11 @@ class Incident:
         return self.milestones.get("started") or self.declared_at
 
     def elapsed(self, now: datetime) -> timedelta:
+        """From started (or declared) to resolved, or to closing, or to now."""
         start = self.started_at or now
-        end = self.milestones.get("resolved") if not self.is_active else None
+        end = None
+        if not self.is_active:
+            end = self.milestones.get("resolved") or self.closed_at
         return (end or now) - start
 
     @property
@@ -412,6 +416,7 @@ class _Folder:
         self.declared: Rec | None = None
         self.modifiers: list[Rec] = []
         self.explicit_milestones: dict[str, datetime] = {}
+        self.milestone_keys: dict[str, tuple[int, str]] = {}
         self.status_milestones: dict[str, datetime] = {}
         self.severity_changes: list[tuple[datetime, str, str]] = []  # (at, old, new)
         self.overrides: list[Rec] = []  # promises and snoozes
@@ -501,6 +506,7 @@ class _Folder:
     def status_(self, rec: Rec) -> None:
         status = rec.data["status"]
         self.inc.status = status
+        self.inc.closed_at = rec.occurred_at if status == "closed" else None
         self.inc.status_reason = rec.data.get("reason")
         if status in ("mitigated", "resolved") and status not in self.status_milestones:
             self.status_milestones[status] = rec.occurred_at
@@ -557,9 +563,14 @@ class _Folder:
             timer.cancelled_at = rec.occurred_at
 
     def milestone_(self, rec: Rec) -> None:
+        # A milestone is corrected by setting it again, possibly to an earlier time: the
+        # latest *recorded* setting wins (still the same on every machine).
         at = rec.time("at")
-        if at is not None:
-            self.explicit_milestones[rec.data["milestone"]] = at
+        name = rec.data["milestone"]
+        key = (rec.recorded_us, rec.id)
+        if at is not None and key > self.milestone_keys.get(name, (-1, "")):
+            self.milestone_keys[name] = key
+            self.explicit_milestones[name] = at
 
     # finishing ----------------------------------------------------------------------
     def finish(self) -> Incident:

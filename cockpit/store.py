@@ -138,6 +138,10 @@ class Store:
             parent = path.parent
             try:
                 parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except (FileExistsError, NotADirectoryError):
+                raise StoreError(
+                    f"{parent}: cannot create the folder (a file is in the way)"
+                ) from None
             except OSError as exc:
                 raise StoreError(f"{parent}: cannot create the folder ({exc.strerror})") from None
             try:
@@ -507,37 +511,80 @@ class Store:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
     def search(self, words: str, limit: int = 50) -> list[dict[str, Any]]:
-        """Entries whose text holds every word (plain words; never an FTS syntax error)."""
+        """Entries whose current text holds every word (plain words; never an FTS syntax
+        error). Retracted entries are left out, and an amended entry is found by its
+        amended text only, once."""
         clean = "".join(ch for ch in words if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
-        terms = [w.replace('"', "") for w in clean.split()]
-        terms = [t for t in terms if t]
+        terms = [t for t in (w.replace('"', "") for w in clean.split()) if t]
         if not terms:
             return []
         query = " ".join('"' + t + '"' for t in terms)
-        rows = self.conn.execute(
-            "SELECT e.id, e.incident_id, i.ref, e.kind, e.occurred_at, e.author, e.text, "
-            "e.data FROM events_fts f JOIN events e ON e.seq = f.rowid "
-            "JOIN incidents i ON i.id = e.incident_id "
-            "WHERE events_fts MATCH ? ORDER BY e.occurred_us DESC LIMIT ?",
-            (query, limit),
+        conn = self.conn
+        rows = conn.execute(
+            "SELECT e.id, e.incident_id, e.kind, e.data FROM events_fts f "
+            "JOIN events e ON e.seq = f.rowid WHERE events_fts MATCH ? "
+            "ORDER BY e.occurred_us DESC",
+            (query,),
         ).fetchall()
-        out = []
-        for row in rows:
-            entry_id, kind = row[0], row[3]
-            if kind == "entry.amended":
-                entry_id = json.loads(row[7]).get("target", entry_id)
-            out.append(
-                {
-                    "ref": row[2],
-                    "incident_id": row[1],
-                    "id": entry_id,
-                    "kind": kind,
-                    "occurred_at": row[4],
-                    "author": row[5],
-                    "text": row[6],
-                }
+        out: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for event_id, incident_id, kind, data in rows:
+            entry_id = (
+                json.loads(data).get("target", event_id) if kind == "entry.amended" else event_id
             )
+            if entry_id in seen:
+                continue
+            seen.add(entry_id)
+            found = self._current_entry(incident_id, entry_id)
+            if found is None or not self._matches(found["seq"], query):
+                continue
+            del found["seq"]
+            out.append(found)
+            if len(out) >= limit:
+                break
         return out
+
+    def _current_entry(self, incident_id: str, entry_id: str) -> dict[str, Any] | None:
+        """An entry as it stands now (amendments applied), or None if it was retracted."""
+        conn = self.conn
+        corrections = conn.execute(
+            "SELECT seq, kind, data, text FROM events WHERE incident_id = ? "
+            "AND kind IN ('entry.amended', 'entry.retracted') "
+            "AND json_extract(data, '$.target') = ? ORDER BY occurred_us, id",
+            (incident_id, entry_id),
+        ).fetchall()
+        if any(kind == "entry.retracted" for _, kind, _, _ in corrections):
+            return None
+        row = conn.execute(
+            "SELECT e.seq, e.kind, e.occurred_at, e.author, e.text, i.ref FROM events e "
+            "JOIN incidents i ON i.id = e.incident_id WHERE e.id = ?",
+            (entry_id,),
+        ).fetchone()
+        if row is None or row[1] not in ENTRY_KINDS:
+            return None
+        seq, occurred_at, text = row[0], row[2], row[4]
+        for amend_seq, _, data, amended_text in corrections:
+            payload = json.loads(data)
+            if amended_text is not None:
+                seq, text = amend_seq, amended_text
+            if payload.get("occurred_at"):
+                occurred_at = payload["occurred_at"]
+        return {
+            "ref": row[5],
+            "incident_id": incident_id,
+            "id": entry_id,
+            "kind": row[1],
+            "occurred_at": occurred_at,
+            "author": row[3],
+            "text": text,
+            "seq": seq,
+        }
+
+    def _matches(self, seq: int, query: str) -> bool:
+        row = self.conn.execute(
+            "SELECT 1 FROM events_fts WHERE rowid = ? AND events_fts MATCH ?", (seq, query)
+        ).fetchone()
+        return row is not None
 
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])

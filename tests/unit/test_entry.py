@@ -241,7 +241,7 @@ def test_ambiguous_prefix_lists_candidates():
 def test_state_events_cannot_be_amended_or_retracted():
     log = Log(T0)
     sev = log.add("severity.set", {"level": "SEV-2"}, minutes=1)
-    with pytest.raises(EntryError, match="no entry"):
+    with pytest.raises(EntryError, match="is not an entry"):
         parse(f"/retract {sev.id[10:16]}", ctx(log))
 
 
