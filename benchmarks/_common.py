@@ -160,6 +160,20 @@ WORDS = (
     "timeout",
     "config",
     "flag",
+    "region",
+    "eu-west",
+    "failover",
+    "queue",
+    "depth",
+    "retries",
+    "saturated",
+    "connection",
+    "pool",
+    "exhausted",
+    "dns",
+    "ttl",
+    "cdn",
+    "purge",
 )
 
 

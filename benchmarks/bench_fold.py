@@ -36,7 +36,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from _common import header, median, profile, sandbox
+from _common import WORDS, header, median, profile, sandbox
 
 from cockpit.clock import ManualClock, SystemClock
 from cockpit.events import Event, Rec
@@ -76,46 +76,6 @@ MIX: list[tuple[str, float]] = [
     ("title.set", 0.1),
     ("impact.set", 0.1),
 ]
-WORDS = (
-    "checkout",
-    "errors",
-    "rising",
-    "after",
-    "deploy",
-    "rollback",
-    "canary",
-    "db",
-    "replica",
-    "lag",
-    "p99",
-    "latency",
-    "cache",
-    "miss",
-    "storm",
-    "pager",
-    "fired",
-    "customer",
-    "tickets",
-    "502",
-    "upstream",
-    "timeout",
-    "config",
-    "flag",
-    "region",
-    "eu-west",
-    "failover",
-    "queue",
-    "depth",
-    "retries",
-    "saturated",
-    "connection",
-    "pool",
-    "exhausted",
-    "dns",
-    "ttl",
-    "cdn",
-    "purge",
-)
 HANDLES = ("alice", "bob", "carol", "dave", "erin", "frank")
 ROLES = ("ic", "tl", "comms", "scribe")
 LEVELS = ("SEV-1", "SEV-2", "SEV-3", "SEV-4")

@@ -628,16 +628,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        columns = [
-            "id",
-            "kind",
-            "occurred_at",
-            "recorded_at",
-            "author",
-            "text",
-            "starred",
-            "amended",
-        ]
+        columns = TIMELINE_KEYS
         writer.writerow(columns)
         for item in inc.visible_timeline():
             row = item.to_json()
