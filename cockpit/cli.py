@@ -326,8 +326,29 @@ def cmd_log(args: argparse.Namespace) -> int:
         when = _stamp(event.occurred_at, cockpit.tz, now)
         late = event.recorded_at - event.occurred_at
         note = f" (backdated {format_duration(late)})" if late.total_seconds() >= 60 else ""
-        print(f"logged {word} {event.id} at {when}{note}")
+        print(f"logged {word} {event.id} at {when}{note}{_consequence(cockpit, event, now)}")
     return 0
+
+
+def _consequence(cockpit: Cockpit, event: Any, now: datetime) -> str:
+    """What a logged line changed that the user should see at once: which entry a
+    correction hit, and when a promise or snooze makes the next update due."""
+    from cockpit.text import visible
+
+    data = event.data.model_dump(mode="json")
+    target = data.get("target")
+    if target:
+        text = cockpit.store.entry_text(target) or ""
+        if len(text) > 60:
+            text = text[:59] + "…"
+        return f": {target[10:16]} {visible(text)!r}" if text else f": {target[10:16]}"
+    for key in ("at", "until"):
+        if event.kind in ("update.promised", "update.snoozed") and data.get(key):
+            from cockpit.timefmt import parse_ts
+
+            due = _stamp(parse_ts(data[key]), cockpit.tz, now)
+            return f"; next update due {due}"
+    return ""
 
 
 def _stdin_lines() -> list[tuple[int, str]]:
@@ -490,7 +511,7 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
             if held
             else "(unfilled)"
         )
-        lines.append(f"  {role.label:<28} {who}")
+        lines.append(f"  {visible(role.label):<28} {who}")
     lines.append("first thirty minutes:")
     for item in data["checklist"]:
         mark = "x" if item["done_at"] else ("!" if item["overdue"] else " ")
@@ -645,6 +666,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CliError(f"{path}: cannot write ({exc.strerror})", 2) from None
         print(f"wrote {path}", file=sys.stderr)
     else:
+        if args.format == "csv" and sys.stdout.isatty():
+            from cockpit.text import visible
+
+            # A file gets the text as typed; a terminal must not run what is in it.
+            body = "".join(visible(line) + "\n" for line in body.splitlines())
         sys.stdout.write(body)
     return 0
 
@@ -722,16 +748,19 @@ def cmd_policy(args: argparse.Namespace) -> int:
         if args.json:
             _print_json(policy.model_dump(mode="json"))
             return 0
-        print(f"{policy.name}: {policy.label}")
+        from cockpit.text import visible
+
+        lines = [f"{policy.name}: {policy.label}"]
         for level in policy.levels:
-            print(f"  {level.key:<7} {level.label:<10} {level.rule_text()}")
+            lines.append(f"  {level.key:<7} {level.label:<10} {level.rule_text()}")
             if level.meaning:
-                print(f"          {level.meaning}")
+                lines.append(f"          {level.meaning}")
             if level.response:
-                print(f"          respond: {level.response}")
+                lines.append(f"          respond: {level.response}")
             for step in level.escalation:
-                print(f"          after {step.after // 60} min: escalate to {step.to}")
-        print("roles: " + ", ".join(f"{r.key} ({r.label})" for r in policy.roles))
+                lines.append(f"          after {step.after // 60} min: escalate to {step.to}")
+        lines.append("roles: " + ", ".join(f"{r.key} ({r.label})" for r in policy.roles))
+        print("\n".join(visible(line) for line in lines))  # config text is shown literally
         return 0
     current = cockpit.policy_name
     names = policy_names()

@@ -62,7 +62,9 @@ def parse_model(text: str, model: type[M], path: str) -> M:
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        errors = exc.errors()
+        # A misspelt key also makes its correct name "missing": report the misspelling.
+        error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(error["loc"])
         message = describe(error, model)
         line = locate(text, loc, message)

@@ -16,7 +16,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cockpit.events import ENTRY_KINDS, MILESTONES, STATUSES
@@ -37,6 +37,8 @@ PREFIXES = (
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z])")
 _TOKEN = re.compile(r"\S+")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+# A command is `/word`; `/var/log/syslog is full` or `/api/checkout 500s` is a note.
+_COMMAND_WORD = re.compile(r"^/[A-Za-z]+$")
 CLOSE_REASONS = {
     "resolved": "resolved",
     "false-alarm": "false alarm",
@@ -115,6 +117,7 @@ class EntryContext:
     incident: Incident | None = None
     policy: Policy | None = None
     runbook: Runbook | None = None
+    author: str | None = None  # whose entry `last` means
 
     @property
     def active_policy(self) -> Policy | None:
@@ -158,8 +161,16 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
 
     A bare clock time is local and means the most recent such time, except that a time up
     to 10 minutes ahead is refused as in the future. Every time in the future is refused.
+    Around a daylight-saving change the actual instants are compared: a time the clocks
+    skipped is refused, and of a time that happened twice the most recent one is taken.
     """
-    now = to_utc(now)
+    try:
+        return _parse_time(text, to_utc(now), tz)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of range") from None
+
+
+def _parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
     if text.startswith("-"):
         try:
             delta = parse_duration(text[1:])
@@ -168,20 +179,23 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
         return now - delta
     clock = _CLOCK.match(text)
     if clock:
-        hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
-        if hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"{text!r} is not a time of day; expected HH:MM or HH:MM:SS")
+        hms = _clock_parts(clock, text)
+        today = now.astimezone(tz).date()
         local_now = now.astimezone(tz)
-        candidate = local_now.replace(hour=hour, minute=minute, second=second, microsecond=0)
-        candidate = _normalise(candidate, tz)
-        # The nearest such time ahead (today's, or tomorrow's just after midnight) is a
-        # typo for "now-ish" if it is within the grace: refuse it rather than go back a day.
-        ahead = candidate if candidate > now else _normalise(candidate + timedelta(days=1), tz)
-        if ahead - now <= FUTURE_GRACE:
+        if not _instants(today, hms, tz):
+            raise ValueError(f"{text} did not happen today: the clocks skipped it")
+        candidates = [
+            instant
+            for day in (today - timedelta(days=1), today, today + timedelta(days=1))
+            for instant in _instants(day, hms, tz)
+        ]
+        ahead = [c for c in candidates if c > now]
+        if ahead and min(ahead) - now <= FUTURE_GRACE:
             raise ValueError(f"{text} is in the future (it is {local_now:%H:%M} now)")
-        if candidate > now:
-            candidate = _normalise(candidate - timedelta(days=1), tz)
-        return to_utc(candidate)
+        past = [c for c in candidates if c <= now]
+        if not past:
+            raise ValueError(f"{text} is in the future (it is {local_now:%H:%M} now)")
+        return max(past)
     if len(text) >= 10 and text[:4].isdigit() and text[4] == "-":
         try:
             value = datetime.fromisoformat(text)
@@ -189,10 +203,15 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
             raise ValueError(
                 f"{text!r} is not a date and time; expected one like 2026-03-04T15:23Z"
             ) from None
-        if value.tzinfo is None:
-            value = _normalise(value.replace(tzinfo=tz), tz)
         if value.year < 1970:
             raise ValueError(f"{text!r} is too far in the past")
+        if value.tzinfo is None:
+            hms = (value.hour, value.minute, value.second, value.microsecond)
+            instants = _instants(value.date(), hms, tz)
+            if not instants:
+                raise ValueError(f"{text} did not happen here: the clocks skipped it")
+            past = [i for i in instants if i <= now]
+            value = max(past) if past else min(instants)
         value = to_utc(value)
         if value > now:
             raise ValueError(f"{format_ts(value)} is in the future")
@@ -200,29 +219,59 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
     raise ValueError(f"{text!r} is not a time; expected 15:23, 15:23:10, -5m or 2026-03-04T15:23Z")
 
 
-def _normalise(value: datetime, tz: tzinfo) -> datetime:
-    """Re-attach the zone after date arithmetic so DST offsets are right."""
-    return value.replace(tzinfo=None).replace(tzinfo=tz)
+def _clock_parts(clock: re.Match[str], text: str) -> tuple[int, int, int, int]:
+    hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"{text!r} is not a time of day; expected HH:MM or HH:MM:SS")
+    return hour, minute, second, 0
 
 
-def parse_future(text: str, now: datetime, tz: tzinfo) -> datetime:
-    """A time ahead: a duration (`20m`, bare minutes) or the next such clock time."""
+def _instants(day: date, hms: tuple[int, int, int, int], tz: tzinfo) -> list[datetime]:
+    """The UTC instants at which the local clock read this time on this day: none in a
+    spring-forward gap, two in a fall-back overlap, one otherwise."""
+    out: set[datetime] = set()
+    for fold in (0, 1):
+        wall = datetime(day.year, day.month, day.day, *hms, fold=fold)
+        instant = wall.replace(tzinfo=tz).astimezone(UTC)
+        back = instant.astimezone(tz).replace(tzinfo=None, fold=0)
+        if back == wall.replace(fold=0):
+            out.add(instant)
+    return sorted(out)
+
+
+PROMISE_HORIZON = timedelta(hours=12)
+
+
+def parse_future(text: str, now: datetime, tz: tzinfo, *, clock_times: bool = True) -> datetime:
+    """A time ahead: a duration (`20m`, bare minutes) or the next such clock time.
+
+    A clock time must be within the next 12 hours: `/next 19:48` typed at 19:53 is a typo,
+    not a promise for tomorrow evening.
+    """
+    now = to_utc(now)
     clock = _CLOCK.match(text)
-    if clock:
-        hour, minute, second = int(clock.group(1)), int(clock.group(2)), int(clock.group(3) or 0)
-        if hour > 23 or minute > 59 or second > 59:
-            raise ValueError(f"{text!r} is not a time of day; expected HH:MM")
-        candidate = now.astimezone(tz).replace(
-            hour=hour, minute=minute, second=second, microsecond=0
-        )
-        candidate = _normalise(candidate, tz)
-        if candidate <= now:
-            candidate = _normalise(candidate + timedelta(days=1), tz)
-        return to_utc(candidate)
-    delta = parse_duration(text)
+    if clock and clock_times:
+        hms = _clock_parts(clock, text)
+        today = now.astimezone(tz).date()
+        candidates = [
+            instant
+            for day in (today, today + timedelta(days=1))
+            for instant in _instants(day, hms, tz)
+            if instant > now
+        ]
+        local_now = now.astimezone(tz)
+        if not candidates or min(candidates) - now > PROMISE_HORIZON:
+            raise ValueError(
+                f"{text} has passed (it is {local_now:%H:%M} now); give a duration such as 20m"
+            )
+        return min(candidates)
+    try:
+        delta = parse_duration(text)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; expected a duration like 10m") from None
     if delta <= timedelta(0):
         raise ValueError("expected a duration above zero, like 20m")
-    return to_utc(now) + delta
+    return now + delta
 
 
 def short_id(event_id: str) -> str:
@@ -242,7 +291,7 @@ def is_command(line: str) -> bool:
     words = line.split(maxsplit=2)
     if words and looks_like_time(words[0]):
         words = words[1:]
-    return bool(words) and words[0].startswith("/")
+    return bool(words) and bool(_COMMAND_WORD.match(words[0]))
 
 
 def parse(line: str, ctx: EntryContext) -> list[Draft]:
@@ -266,7 +315,9 @@ def parse(line: str, ctx: EntryContext) -> list[Draft]:
         tokens = tokens[1:]
         rest_col = tokens[0].col
     rest = line[rest_col - 1 :].rstrip()
-    if rest.startswith("/"):
+    if rest.startswith("//"):
+        rest, rest_col = rest[1:], rest_col + 1  # `//text` is a note that starts with /
+    elif _COMMAND_WORD.match(tokens[0].text):
         return _command(tokens, line, ctx, occurred, backdated)
     kind, text, col = "entry.note", rest, rest_col
     lower = rest.lower()
@@ -337,12 +388,15 @@ class _Args:
         incident = self.incident
         if tok.text.lower() == "last":
             if hypothesis:
-                found = [i for i in incident.hypotheses()]
-                item = max(found, key=lambda i: (i.rec.recorded_at, i.id)) if found else None
-            else:
-                item = incident.last_entry()
+                found = [h for h in incident.hypotheses() if h.state == "open"]
+                item = max(found, key=lambda i: (i.rec.recorded_us, i.id)) if found else None
+                if item is None:
+                    raise EntryError("there is no open hypothesis", tok.col)
+                return item
+            item = incident.last_entry(self.ctx.author)
             if item is None:
-                raise EntryError("there is no entry yet", tok.col)
+                who = "you have" if self.ctx.author else "nobody has"
+                raise EntryError(f"{who} logged no entry yet; name one by its id", tok.col)
             return item
         matches = incident.find_entries(tok.text)
         if entries_only and any(m.is_entry for m in matches):
@@ -511,9 +565,9 @@ def _update(a: _Args) -> list[Draft]:
     return [a.draft("update.sent", {"audience": "internal", "template": "quick", "text": text})]
 
 
-def _future(a: _Args, tok: _Tok) -> datetime:
+def _future(a: _Args, tok: _Tok, *, clock_times: bool = True) -> datetime:
     try:
-        return parse_future(tok.text, a.occurred, a.ctx.tz)
+        return parse_future(tok.text, a.occurred, a.ctx.tz, clock_times=clock_times)
     except ValueError as exc:
         raise EntryError(str(exc), tok.col) from None
 
@@ -528,7 +582,7 @@ def _next(a: _Args) -> list[Draft]:
 def _snooze(a: _Args) -> list[Draft]:
     tok = a.need(0, "how long, e.g. /snooze 10m")
     a.no_more(1)
-    until = _future(a, tok)
+    until = _future(a, tok, clock_times=False)
     return [a.draft("update.snoozed", {"until": format_ts(until)})]
 
 
@@ -621,6 +675,7 @@ def _outcome(outcome: str) -> Callable[[_Args], list[Draft]]:
 
 def _star(kind: str) -> Callable[[_Args], list[Draft]]:
     def handler(a: _Args) -> list[Draft]:
+        _now_only(a)
         tok = a.need(0, "an entry id (or last)")
         a.no_more(1)
         item = a.entry(tok)
@@ -629,7 +684,18 @@ def _star(kind: str) -> Callable[[_Args], list[Draft]]:
     return handler
 
 
+def _now_only(a: _Args) -> None:
+    """Corrections take effect when they are made; a backdate on one would be lost."""
+    if a.backdated:
+        raise EntryError(
+            f"/{a.cmd} takes effect now and cannot be backdated; to change an entry's time, "
+            "use /amend ID @TIME",
+            a.name.col,
+        )
+
+
 def _amend(a: _Args) -> list[Draft]:
+    _now_only(a)
     tok = a.need(0, "an entry id (or last), then a new @time and/or text")
     item = a.entry(tok, entries_only=True)
     data: dict[str, Any] = {"target": item.id}
@@ -646,6 +712,7 @@ def _amend(a: _Args) -> list[Draft]:
 
 
 def _retract(a: _Args) -> list[Draft]:
+    _now_only(a)
     tok = a.need(0, "an entry id (or last)")
     a.no_more(1)
     item = a.entry(tok, entries_only=True)

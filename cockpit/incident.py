@@ -315,8 +315,13 @@ class Incident:
             if item.id.startswith(wanted) or item.id[10:].startswith(wanted)
         ]
 
-    def last_entry(self) -> TimelineItem | None:
-        entries = [i for i in self.timeline if i.is_entry and not i.retracted]
+    def last_entry(self, author: str | None = None) -> TimelineItem | None:
+        """The most recently logged entry (by `author`, when given) still shown."""
+        entries = [
+            i
+            for i in self.timeline
+            if i.is_entry and not i.retracted and (author is None or i.rec.author == author)
+        ]
         if not entries:
             return None
         return max(entries, key=lambda i: (i.rec.recorded_us, i.rec.id))
@@ -673,11 +678,11 @@ class _Folder:
             label = "promised"
         else:
             at = override.time("until")
-            label = "snoozed until"
+            label = "snoozed"
         assert at is not None
         made = override.occurred_at
-        when = at.astimezone(inc.tz).strftime("%H:%M")
-        plan = UpdatePlan(at, f"{label} {when}", max(at - made, timedelta(0)))
+        # No clock time in the rule: the due time is shown beside it, in the viewer's zone.
+        plan = UpdatePlan(at, f"{label} by @{override.author}", max(at - made, timedelta(0)))
         changed_since = any(change_at > made for change_at, _, _ in self.severity_changes)
         if changed_since and base < at:
             return UpdatePlan(base, rule, interval)

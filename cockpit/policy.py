@@ -139,9 +139,9 @@ class Policy(Strict):
         for level in self.levels:
             if level.key.upper() == wanted or level.key.upper().replace("-", "") == compact:
                 return level
-        if wanted.isdigit():
+        if wanted.isascii() and wanted.isdigit():
             for level in self.levels:
-                digits = "".join(ch for ch in level.key if ch.isdigit())
+                digits = "".join(ch for ch in level.key if ch in "0123456789")
                 if digits and int(digits) == int(wanted):
                     return level
             index = int(wanted) - 1

@@ -91,10 +91,18 @@ class Cockpit:
 
     @property
     def policy(self) -> Policy:
+        """The database's policy, for new incidents. If it cannot be loaded (a custom file
+        deleted or broken), the shipped default is used with a warning: declaring an
+        incident must never be blocked by a config file."""
         if self._policy is None:
+            from cockpit.config import ConfigError
             from cockpit.policy import load_policy
 
-            policy, warnings = load_policy(self.policy_name)
+            try:
+                policy, warnings = load_policy(self.policy_name)
+            except ConfigError as exc:
+                policy, warnings = load_policy(DEFAULT_POLICY)
+                warnings = [f"{exc}; using the shipped {DEFAULT_POLICY} policy", *warnings]
             self.warnings.extend(warnings)
             self._policy = policy
         return self._policy
@@ -178,12 +186,15 @@ class Cockpit:
             return fold(self.store.recs(incident_id), self.runbook, ordered=True)
 
     def context(self, incident: Incident | None) -> EntryContext:
+        # An incident carries its own policy; the database's is needed only without one.
+        needs_policy = incident is None or incident.policy is None
         return EntryContext(
             now=self.now(),
             tz=self.tz,
             incident=incident,
-            policy=self.policy,
+            policy=self.policy if needs_policy else None,
             runbook=self.runbook,
+            author=self.author,
         )
 
     def parse_time(self, text: str) -> datetime:

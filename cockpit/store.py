@@ -22,6 +22,7 @@ from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from cockpit.clock import Clock
 from cockpit.events import ENTRY_KINDS, Event, Rec, dumps
@@ -153,7 +154,8 @@ class Store:
                 raise StoreError(f"{path}: cannot create the database ({exc.strerror})") from None
 
     def _check_schema(self) -> None:
-        uri = "file:" + str(self.path.resolve()) + "?mode=ro"
+        # immutable=1: read the file as it is, without creating -wal or -shm beside it.
+        uri = "file:" + quote(str(self.path.resolve())) + "?mode=ro&immutable=1"
         try:
             ro = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
         except sqlite3.Error as exc:
@@ -480,6 +482,11 @@ class Store:
         return [
             Rec(r[1], r[2], r[3], r[4], r[5], r[6], r[7], None, r[8], r[9]) for r in rows
         ], newest
+
+    def entry_text(self, event_id: str) -> str | None:
+        """The text an event was logged with (an entry's; None for state changes)."""
+        row = self.conn.execute("SELECT text FROM events WHERE id = ?", (event_id,)).fetchone()
+        return None if row is None else row[0]
 
     def newest_seq(self) -> int:
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()

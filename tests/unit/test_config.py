@@ -512,3 +512,22 @@ to = "leads"
     policy, warnings = load_policy("sev")
     assert warnings == []
     assert [(s.after, s.to) for s in policy.level("SEV-1").escalation] == [(15 * MIN, "leads")]
+
+
+def test_a_misspelt_nested_key_is_reported_as_unknown_not_as_the_missing_one() -> None:
+    from cockpit.config import ConfigError, parse_model
+    from cockpit.policy import Policy
+
+    text = shipped_text_of("sev.toml").replace('{ after = "15m"', '{ afer = "15m"')
+    with pytest.raises(ConfigError) as info:
+        parse_model(text, Policy, "sev.toml")
+    assert "afer: unknown key; did you mean 'after'?" in str(info.value)
+    assert info.value.line == next(
+        n for n, line in enumerate(text.splitlines(), start=1) if "afer" in line
+    )
+
+
+def shipped_text_of(name: str) -> str:
+    from cockpit.config import shipped_text
+
+    return shipped_text(name)

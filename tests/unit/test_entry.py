@@ -289,3 +289,107 @@ def test_no_command_shaped_input_crashes_the_parser(words):
         parse(" ".join(words), ctx(log))
     except EntryError as err:
         assert err.column >= 1
+
+
+# daylight saving (Europe/Berlin: forward 2026-03-29 02:00 -> 03:00, back 2026-10-25 03:00 -> 02:00)
+def berlin(text: str):
+    from datetime import datetime
+
+    return datetime.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("now", "typed", "expected"),
+    [
+        # fall back, second pass through 02:xx (CET): 02:50 was 30 min ago, in CEST
+        ("2026-10-25T02:20:00+01:00", "02:50", "2026-10-25T02:50:00+02:00"),
+        # after the fall back, the most recent 02:30 is the CET one, 40 min ago
+        ("2026-10-25T03:10:00+01:00", "02:30", "2026-10-25T02:30:00+01:00"),
+        # an ordinary night
+        ("2026-03-04T00:05:00+01:00", "23:50", "2026-03-03T23:50:00+01:00"),
+        # spring forward: 01:55 happened, in CET
+        ("2026-03-29T03:10:00+02:00", "01:55", "2026-03-29T01:55:00+01:00"),
+    ],
+)
+def test_clock_times_across_daylight_saving(now, typed, expected):
+    assert parse_time(typed, berlin(now), TZ) == berlin(expected)
+
+
+def test_a_clock_time_the_clocks_skipped_is_refused_not_moved_to_yesterday():
+    with pytest.raises(ValueError, match="skipped"):
+        parse_time("02:30", berlin("2026-03-29T03:40:00+02:00"), TZ)
+
+
+def test_just_after_midnight_typed_just_before_is_the_future():
+    with pytest.raises(ValueError, match="future"):
+        parse_time("00:03", berlin("2026-03-04T23:58:00+01:00"), TZ)
+
+
+def test_next_with_a_clock_time_that_has_passed_is_refused():
+    with pytest.raises(EntryError, match="has passed"):
+        one("/next 15:25")  # it is 15:30
+    assert one("/next 16:10").data == {"at": "2026-03-04T15:10:00Z"}
+    assert one("/next 01:00").data == {"at": "2026-03-05T00:00:00Z"}  # 9.5 h ahead
+
+
+def test_snooze_takes_durations_only():
+    with pytest.raises(EntryError, match="duration"):
+        one("/snooze 15:40")
+
+
+@pytest.mark.parametrize(
+    "line", ["/var/log/syslog is full", "/api/checkout returns 500", "/ alone", "/2fa broken"]
+)
+def test_a_first_word_that_is_not_a_command_word_is_a_note(line):
+    assert one(line).kind == "entry.note"
+    assert one(line).data["text"] == line
+
+
+def test_double_slash_escapes_a_note_that_looks_like_a_command():
+    draft = one("//sev is what we call the severity command")
+    assert draft.kind == "entry.note"
+    assert draft.data["text"] == "/sev is what we call the severity command"
+
+
+def test_last_means_your_own_latest_entry():
+    log = Log(T0)
+    mine = log.add("entry.note", {"text": "typo'd", "mentions": []}, minutes=1, author="alice")
+    log.add("entry.decision", {"text": "roll back", "mentions": []}, minutes=2, author="bob")
+    context = ctx(log)
+    context.author = "alice"
+    assert one("/retract last", context).data == {"target": mine.id}
+    context.author = "carol"
+    with pytest.raises(EntryError, match="you have logged no entry"):
+        parse("/retract last", context)
+
+
+def test_confirm_last_means_the_latest_open_hypothesis():
+    log = Log(T0)
+    h1 = log.add("entry.hypothesis", {"text": "dns", "mentions": []}, minutes=1)
+    h2 = log.add("entry.hypothesis", {"text": "pool", "mentions": []}, minutes=2)
+    log.add("hypothesis.resolved", {"target": h2.id, "outcome": "ruled_out"}, minutes=3)
+    assert one("/confirm last", ctx(log)).data == {"target": h1.id, "outcome": "confirmed"}
+
+
+@pytest.mark.parametrize("line", ["@-5m /retract last", "@15:20 /star last", "@-1m /amend last x"])
+def test_corrections_cannot_be_backdated(line):
+    log = Log(T0)
+    log.add("entry.note", {"text": "a", "mentions": []}, minutes=1)
+    with pytest.raises(EntryError, match="cannot be backdated"):
+        parse(line, ctx(log))
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/sev ²",
+        "/sev ١",
+        "@9999-12-31T23:00-05:00 hi",
+        "@0001-01-01T00:00+05:00 x",
+        "/next 99999999999m",
+        "@-99999999999d x",
+    ],
+)
+def test_odd_digits_and_extreme_times_are_errors_not_crashes(line):
+    with pytest.raises(EntryError):
+        parse(line, ctx())

@@ -338,11 +338,14 @@ def test_resolve_ambiguous_id_prefix(two_alike: tuple[Store, str, str]) -> None:
 # files that are not ours ------------------------------------------------------------------
 def assert_refused_untouched(path: Path, clock: ManualClock, match: str) -> None:
     before = path.read_bytes()
+    folder_before = sorted(p.name for p in path.parent.iterdir())
     with pytest.raises(StoreError, match=match) as info:
         Store(path, clock)
     assert str(path) in str(info.value)
     assert "\n" not in str(info.value)
     assert path.read_bytes() == before
+    # nothing beside it either: no -wal or -shm left by a look at a refused file
+    assert sorted(p.name for p in path.parent.iterdir()) == folder_before
 
 
 @pytest.mark.parametrize(

@@ -124,7 +124,7 @@ def test_the_update_itself_can_promise_the_next_one():
     log.add("update.sent", {"audience": "internal", "next_update_at": _ts(at(35))}, minutes=8)
     inc = log.fold()
     assert inc.next_update.due_at == at(35)
-    assert inc.next_update.rule == "promised 15:35"
+    assert inc.next_update.rule == "promised by @alice"
 
 
 def test_the_latest_of_several_promises_wins():

@@ -1,0 +1,82 @@
+"""The services both faces use: declaring, logging, and policy fallbacks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cockpit.clock import ManualClock
+from cockpit.config import config_dir, shipped_text
+from cockpit.service import Cockpit
+from cockpit.store import Store
+from tests.conftest import T0
+
+
+def make(tmp_path: Path, author: str = "alice") -> Cockpit:
+    clock = ManualClock(T0)
+    return Cockpit(
+        Store(tmp_path / "svc.db", clock), clock, author=author, zone_name="Europe/Berlin"
+    )
+
+
+def custom_policy(name: str) -> Path:
+    folder = config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.toml"
+    path.write_text(shipped_text("p3.toml").replace('name = "p3"', f'name = "{name}"'))
+    return path
+
+
+def test_a_broken_or_deleted_policy_never_blocks_a_running_incident(tmp_path: Path):
+    path = custom_policy("acme")
+    cockpit = make(tmp_path)
+    cockpit.use_policy("acme")
+    declared = cockpit.declare("Payments down", "1")
+    path.write_text(path.read_text() + "\nbogus = [\n")  # broken
+    later = make(tmp_path)
+    later.log(declared.incident_id, "/role ic @alice")
+    path.unlink()  # gone
+    again = make(tmp_path)
+    again.log(declared.incident_id, "/sev 2")
+    incident = again.incident(declared.incident_id)
+    assert incident.severity == "P2"  # the incident's own copy of the acme policy
+    assert incident.roles["ic"].handle == "alice"
+
+
+def test_declaring_falls_back_to_the_shipped_policy_with_a_warning(tmp_path: Path):
+    path = custom_policy("acme")
+    make(tmp_path).use_policy("acme")
+    path.unlink()
+    cockpit = make(tmp_path)
+    event = cockpit.declare("Still works", "SEV-1")
+    assert cockpit.incident(event.incident_id).severity == "SEV-1"
+    assert any("acme" in w and "shipped sev" in w for w in cockpit.warnings)
+
+
+def test_a_plain_entry_is_logged_without_folding_the_incident(tmp_path: Path, monkeypatch):
+    cockpit = make(tmp_path)
+    declared = cockpit.declare("x", "1")
+
+    def boom(*_args, **_kwargs):
+        raise AssertionError("folded")
+
+    monkeypatch.setattr(cockpit, "incident", boom)
+    events = cockpit.log(declared.incident_id, "@-2m ! roll back")
+    assert events[0].kind == "entry.decision"
+    assert cockpit.store.entry_text(events[0].id) == "roll back"
+
+
+def test_log_many_is_all_or_nothing_and_sees_its_own_earlier_lines(tmp_path: Path):
+    from cockpit.service import LineError
+
+    cockpit = make(tmp_path)
+    declared = cockpit.declare("x", "1")
+    events = cockpit.log_many(declared.incident_id, [(1, "? pool"), (2, "/confirm last")])
+    assert [e.kind for e in events] == ["entry.hypothesis", "hypothesis.resolved"]
+    before = cockpit.store.count_events()
+    try:
+        cockpit.log_many(declared.incident_id, [(1, "fine"), (2, "/sev 9")])
+    except LineError as exc:
+        assert exc.line == 2
+    else:
+        raise AssertionError("expected a LineError")
+    assert cockpit.store.count_events() == before
