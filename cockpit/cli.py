@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cockpit import __version__
+from cockpit.events import short_id
 
 if TYPE_CHECKING:
     from cockpit.incident import Incident, TimelineItem
@@ -341,7 +342,7 @@ def _consequence(cockpit: Cockpit, event: Any, now: datetime) -> str:
         text = cockpit.store.entry_text(target) or ""
         if len(text) > 60:
             text = text[:59] + "…"
-        return f": {target[10:16]} {visible(text)!r}" if text else f": {target[10:16]}"
+        return f": {short_id(target)} {visible(text)!r}" if text else f": {short_id(target)}"
     for key in ("at", "until"):
         if event.kind in ("update.promised", "update.snoozed") and data.get(key):
             from cockpit.timefmt import parse_ts
@@ -520,7 +521,7 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
     if open_h:
         lines.append("open hypotheses:")
         for h in open_h:
-            lines.append(f"  {h.id[10:16]}  {visible(h.text)}")
+            lines.append(f"  {short_id(h.id)}  {visible(h.text)}")
     for warning in inc.warnings:
         lines.append(f"warning: {visible(warning)}")
     lines.append(f"{inc.entry_count} entries")
@@ -583,7 +584,7 @@ def cmd_timeline(args: argparse.Namespace) -> int:
         if item.retracted:
             flags = "x "
         print(
-            f"{stamp}  {item.id[10:16]} {flags} {kind:<12} {visible(item.rec.author):<10} "
+            f"{stamp}  {short_id(item.id)} {flags} {kind:<12} {visible(item.rec.author):<10} "
             f"{visible(item.text)}"
         )
     return 0
@@ -611,7 +612,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     now = cockpit.now()
     for r in results:
         when = _stamp(parse_ts(r["occurred_at"]), cockpit.tz, now)
-        print(f"{r['ref']}  {r['id'][10:16]}  {when}  {visible(r['text'] or '')}")
+        print(f"{r['ref']}  {short_id(r['id'])}  {when}  {visible(r['text'] or '')}")
     return 0
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from cockpit.events import ENTRY_KINDS, MILESTONES, STATUSES
+from cockpit.events import ENTRY_KINDS, MILESTONES, STATUSES, short_id
 from cockpit.timefmt import format_duration, format_ts, parse_duration, to_utc
 
 if TYPE_CHECKING:  # imported lazily: logging a plain note needs none of them
@@ -272,11 +272,6 @@ def parse_future(text: str, now: datetime, tz: tzinfo, *, clock_times: bool = Tr
     if delta <= timedelta(0):
         raise ValueError("expected a duration above zero, like 20m")
     return now + delta
-
-
-def short_id(event_id: str) -> str:
-    """Six characters of the random part of an entry's ULID: how the screen names it."""
-    return event_id[10:16]
 
 
 def check_text(text: str, what: str = "the text") -> None:

@@ -373,5 +373,12 @@ class Rec:
         return Event.model_validate(self.to_json())
 
 
+def short_id(event_id: str) -> str:
+    """How the screen names an entry: the last six characters of its ULID. (Events made
+    in the same millisecond share their leading random characters; ids made then differ
+    at the end.)"""
+    return event_id[-6:]
+
+
 def dumps(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -8,13 +8,14 @@ retract, star) are applied after every entry is known.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from cockpit.clock import zone as zone_info
-from cockpit.events import ENTRY_KINDS, MILESTONES, Rec
+from cockpit.events import ENTRY_KINDS, MILESTONES, Rec, short_id
 from cockpit.policy import Level, Policy
 from cockpit.runbook import Item, Runbook
 from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
@@ -52,9 +53,9 @@ def ref_for(incident_id: str) -> str:
     return "INC-" + incident_id[10:16]
 
 
-def short_id(event_id: str) -> str:
-    """Six characters of the random part of an entry's ULID: how the screen names it."""
-    return event_id[10:16]
+def matches_short(event_id: str, wanted: str) -> bool:
+    """Does `wanted` (upper case) start the id or its short id?"""
+    return event_id.startswith(wanted) or short_id(event_id).startswith(wanted)
 
 
 class TimelineItem:
@@ -309,11 +310,7 @@ class Incident:
         wanted = prefix.strip().upper()
         if not wanted:
             return []
-        return [
-            item
-            for item in self.timeline
-            if item.id.startswith(wanted) or item.id[10:].startswith(wanted)
-        ]
+        return [item for item in self.timeline if matches_short(item.id, wanted)]
 
     def last_entry(self, author: str | None = None) -> TimelineItem | None:
         """The most recently logged entry (by `author`, when given) still shown."""
@@ -413,11 +410,64 @@ def fold(recs: Iterable[Rec], runbook: Runbook | None = None, *, ordered: bool =
     return folder.finish()
 
 
+class LiveFold:
+    """A fold kept open, so new events update the incident without re-reading the log.
+
+    Events that sort after everything applied so far (the usual case: something just
+    happened) are applied as they come; a backdated entry is inserted in its place. A
+    backdated state change or correction could change what followed it, so it makes the
+    fold start again from every event. Either way `incident` equals `fold(all events)`.
+    """
+
+    def __init__(self, recs: list[Rec], runbook: Runbook | None = None, *, ordered: bool = True):
+        self.runbook = runbook
+        self.recs = recs if ordered else sorted({r.id: r for r in recs}.values(), key=sort_key)
+        self.ids = {r.id for r in self.recs}
+        self._start()
+
+    def _start(self) -> None:
+        incident_id = self.recs[0].incident_id if self.recs else "0" * 26
+        self.folder = _Folder(incident_id, self.runbook)
+        for rec in self.recs:
+            self.folder.apply(rec)
+        self.incident = self.folder.finish()
+        self.last_key = sort_key(self.recs[-1]) if self.recs else (-1, "")
+        self.refolds = 0
+
+    def add(self, recs: Iterable[Rec]) -> bool:
+        """Apply events not seen before; True if there were any."""
+        new = sorted((r for r in recs if r.id not in self.ids), key=sort_key)
+        if not new:
+            return False
+        self.ids.update(r.id for r in new)
+        unresolved = self.folder.unresolved
+        in_order = all(
+            (sort_key(r) > self.last_key or r.kind in ENTRY_KINDS) and r.id not in unresolved
+            for r in new
+        )
+        if not in_order:
+            self.recs = sorted([*self.recs, *new], key=sort_key)
+            self._start()
+            self.refolds += 1
+            return True
+        for rec in new:
+            self.folder.apply(rec)
+            bisect.insort(self.recs, rec, key=sort_key)
+        self.last_key = max(self.last_key, sort_key(new[-1]))
+        self.incident = self.folder.finish()
+        return True
+
+
 class _Folder:
     def __init__(self, incident_id: str, runbook: Runbook | None) -> None:
         self.inc = Incident(id=incident_id, runbook=runbook)
         self.runbook = runbook
-        self.moved = False
+        self.moved = False  # an amendment changed an item's time: the timeline needs a sort
+        self.fold_warnings: list[str] = []
+        self.modifier_warnings: list[str] = []
+        self.modifiers_done = 0
+        self.unresolved: set[str] = set()  # targets of corrections that came first
+        self.new_items: list[TimelineItem] = []
         self.declared: Rec | None = None
         self.modifiers: list[Rec] = []
         self.explicit_milestones: dict[str, datetime] = {}
@@ -442,6 +492,7 @@ class _Folder:
             if kind == "entry.hypothesis":
                 item.state = "open"
             inc.items[rec.id] = item
+            self.new_items.append(item)
             return
         if kind in MODIFIERS:
             self.modifiers.append(rec)
@@ -449,13 +500,17 @@ class _Folder:
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, rec)
-        inc.items[rec.id] = TimelineItem(rec, None, inc)
+        item = TimelineItem(rec, None, inc)
+        inc.items[rec.id] = item
+        self.new_items.append(item)
 
     # state handlers -------------------------------------------------------------------
     def declared_(self, rec: Rec) -> None:
         inc = self.inc
         if self.declared is not None:
-            inc.warnings.append(f"declared twice; the first declaration ({self.declared.id}) wins")
+            self.fold_warnings.append(
+                f"declared twice; the first declaration ({self.declared.id}) wins"
+            )
             return
         self.declared = rec
         data = rec.data
@@ -468,7 +523,7 @@ class _Folder:
         try:
             inc.policy = Policy.from_copy(data["policy"])
         except Exception as exc:  # a foreign or damaged copy must not stop the fold
-            inc.warnings.append(f"the declaration's policy could not be read: {exc}")
+            self.fold_warnings.append(f"the declaration's policy could not be read: {exc}")
         if not self.severity_seen:
             inc.severity = data.get("severity", "")
 
@@ -579,17 +634,19 @@ class _Folder:
 
     # finishing ----------------------------------------------------------------------
     def finish(self) -> Incident:
+        """Derive what follows from the events applied so far. May be called again after
+        more events were applied (see LiveFold): it only does the new work."""
         inc = self.inc
-        if self.declared is None:
-            inc.warnings.append("no declaration has been received for this incident yet")
         self._modifiers()
-        if self.moved:
-            inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
-        else:
-            inc.timeline = list(inc.items.values())
+        self._timeline()
+        warnings = [*self.fold_warnings, *self.modifier_warnings]
+        if self.declared is None:
+            warnings.append("no declaration has been received for this incident yet")
+        inc.warnings = warnings
         inc.checklist_explicit = dict(self.checklist_state)
         inc.firsts = self.firsts
         if self.runbook is not None:
+            inc.checklist = {}
             for item in self.runbook.items:
                 done = inc.checklist_done(item)
                 if done is not None:
@@ -605,16 +662,33 @@ class _Folder:
         for first, second in MILESTONE_ORDER:
             a, b = milestones.get(first), milestones.get(second)
             if a is not None and b is not None and b < a:
-                inc.warnings.append(f"{second} before {first}")
+                warnings.append(f"{second} before {first}")
         inc.next_update = self._plan()
         return inc
 
+    def _timeline(self) -> None:
+        inc = self.inc
+        new, self.new_items = self.new_items, []
+        if self.moved or not inc.timeline:
+            inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+            self.moved = False
+            return
+        timeline = inc.timeline
+        for item in new:  # usually each sorts last; a backdated entry is put in its place
+            if item.sort_key() > timeline[-1].sort_key():
+                timeline.append(item)
+            else:
+                bisect.insort(timeline, item, key=TimelineItem.sort_key)
+
     def _modifiers(self) -> None:
         items = self.inc.items
-        for rec in self.modifiers:
+        pending = self.modifiers[self.modifiers_done :]
+        self.modifiers_done = len(self.modifiers)
+        for rec in pending:
             target = items.get(rec.data.get("target", ""))
             if target is None:
-                self.inc.warnings.append(f"{rec.kind} {rec.id} points at an unknown entry")
+                self.modifier_warnings.append(f"{rec.kind} {rec.id} points at an unknown entry")
+                self.unresolved.add(rec.data.get("target", ""))
                 continue
             kind = rec.kind
             if kind == "entry.starred":
@@ -625,10 +699,10 @@ class _Folder:
                 if target.is_entry:
                     target.retracted = True
                 else:
-                    self.inc.warnings.append(f"{rec.id}: only entries can be retracted")
+                    self.modifier_warnings.append(f"{rec.id}: only entries can be retracted")
             elif kind == "entry.amended":
                 if not target.is_entry:
-                    self.inc.warnings.append(f"{rec.id}: only entries can be amended")
+                    self.modifier_warnings.append(f"{rec.id}: only entries can be amended")
                     continue
                 if rec.data.get("text") is not None:
                     target.text = rec.data["text"]
@@ -641,7 +715,7 @@ class _Folder:
                 if target.kind == "entry.hypothesis":
                     target.state = rec.data["outcome"]
                 else:
-                    self.inc.warnings.append(f"{rec.id}: only hypotheses can be confirmed")
+                    self.modifier_warnings.append(f"{rec.id}: only hypotheses can be confirmed")
 
     def _plan(self) -> UpdatePlan | None:
         inc = self.inc

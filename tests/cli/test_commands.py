@@ -226,7 +226,7 @@ def test_context_link_service_customer(run: Run, ref: str) -> None:
 def test_confirm_and_ruleout_by_id_prefix(ref: str) -> None:
     first = log_json(ref, "? the deploy broke it")
     second = log_json(ref, "? the database is slow")
-    log_json(ref, f"/confirm {first['id'][10:16]}")  # the short id, as `timeline` shows it
+    log_json(ref, f"/confirm {first['id'][-6:]}")  # the short id, as `timeline` shows it
     log_json(ref, f"/ruleout {second['id'].lower()}")  # the full id, any case
     states = {h["id"]: h["state"] for h in show(ref)["hypotheses"]}
     assert states == {first["id"]: "confirmed", second["id"]: "ruled_out"}
@@ -234,7 +234,7 @@ def test_confirm_and_ruleout_by_id_prefix(ref: str) -> None:
 
 def test_confirm_needs_a_hypothesis(run: Run, ref: str) -> None:
     note = log_json(ref, "just a note")
-    err = run("log", ref, f"/confirm {note['id'][10:16]}").error_line(1)
+    err = run("log", ref, f"/confirm {note['id'][-6:]}").error_line(1)
     assert "not a hypothesis" in err
 
 
@@ -243,7 +243,7 @@ def test_star_and_unstar(ref: str) -> None:
     log_json(ref, "/star last")
     (item,) = [i for i in timeline(ref) if i["id"] == entry["id"]]
     assert item["starred"] is True
-    log_json(ref, f"/unstar {entry['id'][10:14]}")
+    log_json(ref, f"/unstar {entry['id'][-6:-2]}")
     (item,) = [i for i in timeline(ref) if i["id"] == entry["id"]]
     assert item["starred"] is False
 
@@ -251,7 +251,7 @@ def test_star_and_unstar(ref: str) -> None:
 def test_amend_text_and_time_resorts_the_timeline(ref: str) -> None:
     first = log_json(ref, "error rate 5%")
     second = log_json(ref, "eror rate 50%")
-    log_json(ref, f"/amend {second['id'][10:16]} @-30m error rate 50%")
+    log_json(ref, f"/amend {second['id'][-6:]} @-30m error rate 50%")
     items = timeline(ref)
     amended = next(i for i in items if i["id"] == second["id"])
     assert amended["text"] == "error rate 50%"
@@ -285,7 +285,7 @@ def test_retract_last_and_by_prefix(run: Run, ref: str) -> None:
     keep, gone = log_lines(ref, "keep me", "typo note")
     log_json(ref, "/retract last")
     (other,) = log_lines(ref, "? wrong idea")
-    log_json(ref, f"/retract {other['id'][10:15]}")
+    log_json(ref, f"/retract {other['id'][-6:-1]}")
     visible = [i["id"] for i in timeline(ref)]
     assert keep["id"] in visible
     assert gone["id"] not in visible and other["id"] not in visible
@@ -304,7 +304,7 @@ def test_retract_last_and_by_prefix(run: Run, ref: str) -> None:
 
 def test_retract_a_state_event_is_refused(run: Run, ref: str, db: Path) -> None:
     sev = log_json(ref, "/sev 1")
-    err = run("log", ref, f"/retract {sev['id'][10:16]}").error_line(1)
+    err = run("log", ref, f"/retract {sev['id'][-6:]}").error_line(1)
     assert "not an entry" in err
     assert stored_kinds(db) == ["incident.declared", "severity.set"]
 

@@ -201,7 +201,7 @@ def test_timeline_plain_local_and_utc(run: Run, ref: str) -> None:
     plain = run("timeline", ref).ok().stdout
     line = next(x for x in plain.splitlines() if "database failover started" in x)
     assert line.startswith(local + " ")
-    assert note["id"][10:16] in line
+    assert note["id"][-6:] in line
     line = next(
         x
         for x in run("timeline", ref, "--utc").ok().stdout.splitlines()

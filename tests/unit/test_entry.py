@@ -214,20 +214,20 @@ def test_entry_references_by_prefix_short_id_or_last():
     hyp = log.add("entry.hypothesis", {"text": "b", "mentions": []}, minutes=2)
     context = ctx(log)
     assert one(f"/star {note.id[:20]}", context).data == {"target": note.id}
-    assert one(f"/star {note.id[10:16].lower()}", context).data == {"target": note.id}
+    assert one(f"/star {note.id[-6:].lower()}", context).data == {"target": note.id}
     assert one("/retract last", context).data == {"target": hyp.id}
     assert one("/confirm last", context).data == {"target": hyp.id, "outcome": "confirmed"}
-    assert one(f"/ruleout {hyp.id[10:16]}", context).data["outcome"] == "ruled_out"
+    assert one(f"/ruleout {hyp.id[-6:]}", context).data["outcome"] == "ruled_out"
     with pytest.raises(EntryError, match="not a hypothesis"):
-        parse(f"/confirm {note.id[10:16]}", context)
-    amend = one(f"/amend {note.id[10:16]} @15:05 new words", context)
+        parse(f"/confirm {note.id[-6:]}", context)
+    amend = one(f"/amend {note.id[-6:]} @15:05 new words", context)
     assert amend.data == {
         "target": note.id,
         "occurred_at": "2026-03-04T14:05:00Z",
         "text": "new words",
     }
     with pytest.raises(EntryError, match="needs a new @time or new text"):
-        parse(f"/amend {note.id[10:16]}", context)
+        parse(f"/amend {note.id[-6:]}", context)
 
 
 def test_ambiguous_prefix_lists_candidates():
@@ -242,7 +242,7 @@ def test_state_events_cannot_be_amended_or_retracted():
     log = Log(T0)
     sev = log.add("severity.set", {"level": "SEV-2"}, minutes=1)
     with pytest.raises(EntryError, match="is not an entry"):
-        parse(f"/retract {sev.id[10:16]}", ctx(log))
+        parse(f"/retract {sev.id[-6:]}", ctx(log))
 
 
 def test_preview_says_what_the_line_will_become():

@@ -353,3 +353,42 @@ def test_checklist_items_tick_themselves_from_the_events_that_do_them():
     assert view["name-comms"]["overdue"] is True
     assert view["customer-ack"]["done_at"] is None
     assert set(inc.checklist) == {"name-ic", "open-bridge", "internal-update", "promise-next"}
+
+
+# the fold kept open (LiveFold) ------------------------------------------------------------
+def test_live_fold_applies_new_events_without_refolding():
+    from cockpit.incident import LiveFold
+
+    log = _rich_log()
+    live = LiveFold(list(log.recs[:5]), log.runbook, ordered=False)
+    for rec in sorted(log.recs[5:], key=lambda r: (r.occurred_us, r.id)):
+        live.add([rec])
+    assert live.refolds == 0
+    assert _snapshot(live.incident, at(12)) == _snapshot(log.fold(), at(12))
+
+
+def test_live_fold_inserts_a_backdated_entry_in_place():
+    from cockpit.incident import LiveFold
+
+    log = Log(T0)
+    log.add("entry.note", {"text": "late", "mentions": []}, minutes=10)
+    live = LiveFold(list(log.recs), log.runbook, ordered=False)
+    early = log.add("entry.note", {"text": "early", "mentions": []}, minutes=5)
+    live.add([early])
+    assert live.refolds == 0
+    assert [i.text for i in live.incident.entries] == ["early", "late"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(min_value=1, max_value=20))
+def test_live_fold_equals_a_fresh_fold_whatever_the_arrival_order(rng: random.Random, cut: int):
+    from cockpit.incident import LiveFold
+
+    log = _rich_log()
+    recs = list(log.recs)
+    rng.shuffle(recs)
+    live = LiveFold(recs[:cut], log.runbook, ordered=False)
+    for rec in recs[cut:]:
+        live.add([rec])
+        live.add([rec])  # a repeat changes nothing
+    assert _snapshot(live.incident, at(12)) == _snapshot(log.fold(), at(12))

@@ -1,0 +1,401 @@
+"""The incident screen: header, timeline, quick entry, update countdown, roles, checklist.
+
+Focus model: the quick entry has focus when the screen opens (Enter logs, Up/Down recall,
+Esc goes to the timeline). In the timeline, letters are commands: s star, e amend,
+x retract, r role, v severity, t status, k checklist, z UTC, Enter or i back to the
+entry, Esc back to the board.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Footer, Label, Static
+
+from cockpit.entry import EntryError, short_id
+from cockpit.incident import Incident, LiveFold, TimelineItem
+from cockpit.service import Cockpit, LineError, gc_paused
+from cockpit.text import visible
+from cockpit.timefmt import format_duration
+from widgets.panels import Checklist, Countdown, Roster
+from widgets.quick_entry import EntryInput, QuickEntry
+from widgets.timeline import Timeline
+
+REMINDER_EVERY_S = 300
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes or no, with the question in plain text."""
+
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical {
+        width: 64; height: auto; padding: 1 2; border: thick $primary; background: $surface;
+    }
+    ConfirmScreen Horizontal { height: auto; margin-top: 1; }
+    ConfirmScreen Button { margin-right: 2; }
+    """
+    BINDINGS = [
+        Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),
+        Binding("y", "answer(True)", "Yes", show=False, id="confirm-yes"),
+        Binding("n", "answer(False)", "No", show=False, id="confirm-no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes") -> None:
+        super().__init__()
+        self.question, self.yes = question, yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(Text(visible(self.question)))
+            with Horizontal():
+                yield Button(self.yes, variant="primary", id="yes")
+                yield Button("Cancel", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class IncidentScreen(Screen[None]):
+    DEFAULT_CSS = """
+    IncidentScreen #header { height: auto; padding: 0 1; background: $boost; }
+    IncidentScreen #body { height: 1fr; }
+    IncidentScreen #main { width: 1fr; }
+    IncidentScreen Timeline { height: 1fr; border: round $primary; }
+    IncidentScreen Timeline:focus { border: round $accent; }
+    IncidentScreen #side { width: 46; }
+    IncidentScreen.-narrow #body { layout: vertical; }
+    IncidentScreen.-narrow #side { width: 1fr; height: 9; }
+    IncidentScreen.-narrow Roster, IncidentScreen.-narrow Checklist { display: none; }
+    IncidentScreen.-narrow.-panels #side { height: 1fr; }
+    IncidentScreen.-narrow.-panels Roster, IncidentScreen.-narrow.-panels Checklist {
+        display: block;
+    }
+    IncidentScreen.-narrow.-panels #main { display: none; }
+    """
+    BINDINGS = [
+        Binding("escape", "escape", "Board / timeline", id="incident-escape"),
+        Binding("f1", "help", "Help", id="incident-help"),
+        Binding("f2", "toggle_panels", "Panels", id="incident-panels"),
+        Binding("s", "star", "Star", id="timeline-star"),
+        Binding("e", "amend", "Amend", id="timeline-amend"),
+        Binding("x", "retract", "Retract", id="timeline-retract"),
+        Binding("r", "prefill('/role ')", "Role", id="timeline-role"),
+        Binding("v", "prefill('/sev ')", "Severity", id="timeline-severity"),
+        Binding("t", "prefill('/status ')", "Status", id="timeline-status"),
+        Binding("k", "prefill('/check ')", "Checklist", id="timeline-check"),
+        Binding("z", "toggle_utc", "UTC", id="timeline-utc"),
+        Binding("a", "toggle_retracted", "Retracted", show=False, id="timeline-retracted"),
+        Binding("i", "focus_entry", "Entry", show=False, id="timeline-entry"),
+        Binding("enter", "focus_entry", "Entry", show=False, id="timeline-enter"),
+        Binding("question_mark", "help", "Help", show=False, id="timeline-help"),
+        Binding("m", "mute", "Mute reminders", show=False, id="incident-mute"),
+    ]
+
+    def __init__(self, cockpit: Cockpit, incident_id: str) -> None:
+        super().__init__()
+        self.cockpit = cockpit
+        self.incident_id = incident_id
+        store = cockpit.store
+        self._seq = store.newest_seq()
+        self._version = store.data_version()
+        with gc_paused():
+            self.live = LiveFold(store.recs(incident_id), cockpit.runbook)
+        self.show_retracted = False
+        self._last_state = ""
+        self._last_reminder: datetime | None = None
+        self.muted = False
+
+    @property
+    def incident(self) -> Incident:
+        return self.live.incident
+
+    # composing -------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield Timeline(id="timeline")
+                yield QuickEntry(id="quick-entry")
+            with VerticalScroll(id="side"):
+                yield Countdown(id="countdown")
+                yield Roster(id="roster")
+                yield Checklist(id="checklist")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = self.incident.ref
+        self._layout(self.size.width)
+        self.redraw(items=True)
+        self.query_one(EntryInput).focus()
+        self.set_interval(1.0, self.tick)
+
+    def on_resize(self) -> None:
+        self._layout(self.size.width)
+
+    def _layout(self, width: int) -> None:
+        self.set_class(width < 110, "-narrow")
+
+    # live ------------------------------------------------------------------------------
+    def tick(self) -> None:
+        """Every second: pick up what other processes logged, and redraw the clocks."""
+        self.pick_up()
+        self.redraw(items=False)
+
+    def pick_up(self) -> bool:
+        store = self.cockpit.store
+        version, seq = store.data_version(), store.newest_seq()
+        if (version, seq) == (self._version, self._seq):
+            return False
+        self._version = version
+        recs, self._seq = store.recs_since(self._seq)
+        mine = [r for r in recs if r.incident_id == self.incident_id]
+        if mine and self.live.add(mine):
+            self.redraw(items=True)
+            return True
+        return False
+
+    def redraw(self, *, items: bool) -> None:
+        inc = self.incident
+        now = self.cockpit.now()
+        tz = self.cockpit.tz
+        if items:
+            self.query_one(Timeline).set_items(
+                inc.visible_timeline(include_retracted=self.show_retracted), tz
+            )
+        self.query_one("#header", Static).update(self._header(inc, now))
+        state = self.query_one(Countdown).show(inc, now, tz)
+        self.query_one(Roster).show(inc, now)
+        self.query_one(Checklist).show(inc, self.cockpit.runbook, now)
+        self._alert(state, now)
+
+    def _header(self, inc: Incident, now: datetime) -> Text:
+        tz = self.cockpit.tz
+        text = Text()
+        text.append(f" {inc.ref} ", style="bold reverse")
+        level = inc.level
+        colour = {"error": "red", "warning": "yellow", "success": "green"}.get(
+            level.colour if level else "", "cyan"
+        )
+        text.append(f" {inc.severity} ", style=f"bold {colour} reverse")
+        text.append(f" {inc.status} ", style="bold")
+        if inc.exercise:
+            text.append(" EXERCISE ", style="bold reverse magenta")
+        text.append(" " + visible(inc.title), style="bold")
+        text.append(f"\n elapsed {format_duration(inc.elapsed(now), seconds=True)}")
+        text.append(f" · {now.astimezone(tz):%H:%M:%S} local · {now.astimezone(UTC):%H:%M:%S} UTC")
+        context = []
+        for key in ("bridge", "channel", "ticket"):
+            if inc.context.get(key):
+                context.append(f"{key} {visible(str(inc.context[key]))}")
+        if inc.context.get("services"):
+            context.append("services " + visible(", ".join(inc.context["services"])))
+        if "customer_facing" in inc.context:
+            context.append("customer-facing " + ("yes" if inc.context["customer_facing"] else "no"))
+        if context:
+            text.append("\n " + " · ".join(context), style="dim")
+        return text
+
+    def _alert(self, state: str, now: datetime) -> None:
+        """At the moment an update falls due: bell, notification, desktop notice, once;
+        while overdue, a quiet reminder every 5 minutes unless muted."""
+        previous, self._last_state = self._last_state, state
+        if state == "overdue" and previous not in ("overdue", ""):
+            self.app.bell()
+            message = f"{self.incident.ref}: a stakeholder update is due now"
+            self.notify(message, title="Update due", severity="error", timeout=10)
+            self._desktop_notice(message)
+            self._last_reminder = now
+        elif (
+            state == "overdue"
+            and not self.muted
+            and self._last_reminder is not None
+            and (now - self._last_reminder).total_seconds() >= REMINDER_EVERY_S
+        ):
+            self._last_reminder = now
+            self.notify(f"{self.incident.ref}: the update is still overdue", timeout=6)
+
+    def _desktop_notice(self, message: str) -> None:
+        """OSC 9 and OSC 777: terminals that know them raise a desktop notification."""
+        driver = self.app._driver
+        if driver is None or not sys.__stdout__ or not sys.__stdout__.isatty():
+            return
+        safe = visible(message).replace(";", ",")
+        driver.write(f"\x1b]9;{safe}\x07\x1b]777;notify;Incident Cockpit;{safe}\x07")
+
+    # the quick entry -------------------------------------------------------------------
+    @on(EntryInput.Changed)
+    def _preview(self, event: EntryInput.Changed) -> None:
+        line = event.value
+        entry = self.query_one(QuickEntry)
+        if not line.strip():
+            entry.show_preview("")
+            return
+        try:
+            drafts = self.cockpit.drafts(self.incident, line)
+        except EntryError as exc:
+            entry.show_error(str(exc))
+            return
+        now, tz = self.cockpit.now(), self.cockpit.tz
+        entry.show_preview(" · ".join(d.describe(now, tz) for d in drafts))
+
+    @on(EntryInput.Submitted)
+    def _submit(self, event: EntryInput.Submitted) -> None:
+        line = event.value
+        entry = self.query_one(QuickEntry)
+        if not line.strip():
+            return
+        try:
+            drafts = self.cockpit.drafts(self.incident, line)
+            events = self.cockpit.events_for(self.incident_id, drafts)
+            self.cockpit.store.append(events)  # returns once committed
+        except EntryError as exc:
+            entry.show_error(str(exc))
+            return
+        except Exception as exc:  # the store's errors: keep the text, say why
+            entry.show_error(f"not logged: {exc}")
+            return
+        entry.input.remember(line)
+        entry.input.value = ""
+        entry.show_preview(f"logged {len(events)} event(s)")
+        self.live.add([e.to_rec() for e in events])
+        self.redraw(items=True)
+
+    @on(EntryInput.MultiLinePaste)
+    def _paste(self, event: EntryInput.MultiLinePaste) -> None:
+        lines = event.lines
+
+        def answered(ok: bool | None) -> None:
+            if not ok:
+                return
+            try:
+                events = self.cockpit.log_many(self.incident_id, list(enumerate(lines, 1)))
+            except LineError as exc:
+                self.query_one(QuickEntry).show_error(f"nothing logged: {exc}")
+                return
+            self.live.add([e.to_rec() for e in events])
+            self.query_one(QuickEntry).show_preview(f"logged {len(events)} entries")
+            self.redraw(items=True)
+
+        preview = "\n".join(f"  {line}" for line in lines[:5])
+        more = f"\n  … and {len(lines) - 5} more" if len(lines) > 5 else ""
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Log these {len(lines)} lines as {len(lines)} entries?\n\n{preview}{more}",
+                yes=f"Log {len(lines)} entries",
+            ),
+            answered,
+        )
+
+    # actions ---------------------------------------------------------------------------
+    def _timeline_focused(self) -> bool:
+        return isinstance(self.focused, Timeline)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Letter keys belong to the quick entry (as text) unless the timeline has focus.
+        letters = {
+            "star",
+            "amend",
+            "retract",
+            "prefill",
+            "toggle_utc",
+            "toggle_retracted",
+            "focus_entry",
+            "mute",
+        }
+        return not (action in letters and not self._timeline_focused())
+
+    def action_escape(self) -> None:
+        if self._timeline_focused():
+            self.app.pop_screen()
+        else:
+            self.query_one(Timeline).focus()
+
+    def action_focus_entry(self) -> None:
+        self.query_one(EntryInput).focus()
+
+    def _log_line(self, line: str) -> None:
+        try:
+            events = self.cockpit.log(self.incident_id, line)
+        except EntryError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.live.add([e.to_rec() for e in events])
+        self.redraw(items=True)
+
+    def _selected(self) -> TimelineItem | None:
+        return self.query_one(Timeline).selected
+
+    def action_star(self) -> None:
+        item = self._selected()
+        if item is not None:
+            self._log_line(f"/{'unstar' if item.starred else 'star'} {item.id}")
+
+    def action_retract(self) -> None:
+        item = self._selected()
+        if item is None:
+            return
+        if not item.is_entry:
+            self.notify("Only entries can be retracted; log a new state instead.")
+            return
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self._log_line(f"/retract {item.id}")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Retract {short_id(item.id)}? It is hidden, and kept in the audit "
+                f"trail.\n\n{item.text}",
+                yes="Retract",
+            ),
+            answered,
+        )
+
+    def action_amend(self) -> None:
+        item = self._selected()
+        if item is None or not item.is_entry:
+            return
+        when = item.occurred_at.astimezone(self.cockpit.tz).strftime("%H:%M:%S")
+        self.action_prefill(f"/amend {short_id(item.id)} @{when} {item.text}")
+
+    def action_prefill(self, text: str) -> None:
+        entry = self.query_one(EntryInput)
+        entry.value = text
+        entry.cursor_position = len(text)
+        entry.focus()
+
+    def action_toggle_utc(self) -> None:
+        timeline = self.query_one(Timeline)
+        timeline.utc = not timeline.utc
+
+    def action_toggle_retracted(self) -> None:
+        self.show_retracted = not self.show_retracted
+        self.redraw(items=True)
+
+    def action_toggle_panels(self) -> None:
+        self.toggle_class("-panels")
+
+    def action_mute(self) -> None:
+        self.muted = not self.muted
+        self._log_line(f"reminders {'muted' if self.muted else 'unmuted'} on this screen")
+
+    def action_help(self) -> None:
+        self.notify(__doc__ or "", title="Keys", timeout=15)
+
+    @on(Timeline.Selected)
+    def _selected_changed(self, event: Timeline.Selected) -> None:
+        pass

@@ -1,0 +1,273 @@
+"""The incident screen, driven from the keyboard as a commander would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+
+from cockpit.app import make_app
+from cockpit.clock import ManualClock
+from cockpit.service import Cockpit
+from cockpit.store import Store
+from screens.incident import ConfirmScreen, IncidentScreen
+from tests.conftest import T0
+from widgets.panels import Countdown, Roster
+from widgets.quick_entry import EntryInput
+from widgets.timeline import Timeline
+
+
+def make(tmp_path: Path, author: str = "alice") -> Cockpit:
+    clock = ManualClock(T0)
+    return Cockpit(
+        Store(tmp_path / "inc.db", clock), clock, author=author, zone_name="Europe/Berlin"
+    )
+
+
+@pytest.fixture
+def cockpit(tmp_path: Path) -> Cockpit:
+    return make(tmp_path)
+
+
+async def open_incident(pilot, cockpit: Cockpit, incident_id: str) -> IncidentScreen:
+    screen = IncidentScreen(cockpit, incident_id)
+    pilot.app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
+async def type_line(pilot, line: str) -> None:
+    await pilot.press(*line) if line else None
+    await pilot.pause()
+
+
+def feedback(screen: IncidentScreen) -> str:
+    return str(screen.query_one("#entry-feedback", Static).render())
+
+
+def texts(screen: IncidentScreen) -> list[str]:
+    return [i.text for i in screen.query_one(Timeline).items]
+
+
+async def test_entry_has_focus_and_every_kind_is_logged(cockpit: Cockpit):
+    declared = cockpit.declare("Checkout errors", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        assert isinstance(screen.focused, EntryInput)
+        for line in [
+            "plain note",
+            "! roll back",
+            "? db pool",
+            "> restarted api-3",
+            "todo: add alert",
+        ]:
+            await type_line(pilot, line)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.query_one(EntryInput).value == ""
+        kinds = [i.kind for i in screen.query_one(Timeline).items]
+        assert kinds[1:] == [
+            "entry.note",
+            "entry.decision",
+            "entry.hypothesis",
+            "entry.action",
+            "entry.todo",
+        ]
+    # committed: a fresh fold from the file has them
+    assert cockpit.incident(declared.incident_id).entry_count == 5
+
+
+async def test_a_bad_line_shows_the_error_and_keeps_the_text(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await type_line(pilot, "/sev 9")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.query_one(EntryInput).value == "/sev 9"
+        assert "not a level" in feedback(screen)
+        assert screen.query_one("#quick-entry").has_class("-error")
+    assert cockpit.store.count_events() == 1
+
+
+async def test_backdating_is_previewed_then_placed_in_time(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    cockpit.log(declared.incident_id, "later note")
+    cockpit.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    cockpit.log(declared.incident_id, "latest note")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await type_line(pilot, "@-4m ! roll back")
+        assert feedback(screen) == "decision at 15:06, backdated 4 min"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert texts(screen)[1:] == ["later note", "roll back", "latest note"]
+
+
+async def test_a_multi_line_paste_offers_to_log_every_line(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        screen.query_one(EntryInput).post_message(
+            EntryInput.MultiLinePaste(["first", "@-1m ! second", "? third"])
+        )
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        # the backdated line sorts before the declaration made at the same minute
+        assert texts(screen) == ["second", "Declared SEV-1: x", "first", "third"]
+
+
+async def test_a_paste_of_one_line_is_typed_not_logged(cockpit: Cockpit):
+    from textual import events
+
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        entry = screen.query_one(EntryInput)
+        entry.post_message(events.Paste("just one line"))
+        await pilot.pause()
+        assert entry.value == "just one line"
+        entry.post_message(events.Paste("a\nb\n"))
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+    assert cockpit.store.count_events() == 1  # cancelled: nothing logged
+
+
+async def test_roles_and_checklist_from_the_keyboard(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await pilot.press("escape")  # to the timeline
+        await pilot.pause()
+        assert isinstance(screen.focused, Timeline)
+        await pilot.press("r")  # prefills /role and focuses the entry
+        await pilot.pause()
+        assert screen.query_one(EntryInput).value == "/role "
+        await type_line(pilot, "ic @alice")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "@alice" in str(screen.query_one(Roster).render())
+        await pilot.press("escape", "k")
+        await pilot.pause()
+        await type_line(pilot, "confirm-impact")
+        await pilot.press("enter")
+        await pilot.pause()
+    inc = cockpit.incident(declared.incident_id)
+    assert inc.roles["ic"].handle == "alice"
+    assert "confirm-impact" in inc.checklist and "name-ic" in inc.checklist
+
+
+async def test_star_amend_and_retract_from_the_timeline(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    cockpit.log(declared.incident_id, "typo'd note")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.query_one(Timeline).selected.text == "typo'd note"
+        await pilot.press("s")
+        await pilot.pause()
+        assert screen.query_one(Timeline).selected.starred
+        await pilot.press("e")  # prefills /amend ID @time text
+        await pilot.pause()
+        entry = screen.query_one(EntryInput)
+        assert entry.value.startswith("/amend ") and entry.value.endswith("typo'd note")
+        entry.value = entry.value.replace("typo'd note", "fixed note")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "fixed note" in texts(screen)
+        await pilot.press("escape", "end", "x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await pilot.pause()
+        assert "fixed note" not in texts(screen)
+        await pilot.press("a")  # show retracted
+        await pilot.pause()
+        assert "fixed note" in texts(screen)
+    inc = cockpit.incident(declared.incident_id)
+    assert inc.entry_count == 0
+    everything = inc.visible_timeline(include_retracted=True)
+    assert any(i.text == "fixed note" and i.retracted and i.starred for i in everything)
+
+
+async def test_countdown_states_as_the_clock_runs_and_one_alert(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")  # SEV-1: first update within 10 min
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        countdown = screen.query_one(Countdown)
+        digits = screen.query_one("#countdown-digits")
+        assert countdown.has_class("-ok") and digits.value == "10:00"
+        bells = []
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        cockpit.clock.advance(minutes=8, seconds=30)  # type: ignore[attr-defined]
+        screen.tick()
+        assert countdown.has_class("-due_soon") and digits.value == "01:30"
+        cockpit.clock.advance(minutes=2)  # type: ignore[attr-defined]
+        screen.tick()
+        assert countdown.has_class("-overdue") and digits.value == "+00:30"
+        screen.tick()
+        cockpit.clock.advance(seconds=1)  # type: ignore[attr-defined]
+        screen.tick()
+        assert digits.value == "+00:31"
+        assert bells == [1]  # once, at the moment it fell due
+        await type_line(pilot, "/update all hands on it")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert countdown.has_class("-ok") and digits.value == "15:00"
+
+
+async def test_an_entry_logged_elsewhere_appears_without_a_restart(cockpit: Cockpit, tmp_path):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        other = make(tmp_path, author="bob")  # another process's connection to the file
+        other.log(declared.incident_id, "from the other laptop")
+        await pilot.pause(1.3)
+        assert "from the other laptop" in texts(screen)
+
+
+async def test_hostile_text_is_shown_literally_everywhere(cockpit: Cockpit):
+    hostile = "[bold]x[/] [link=http://e]y \x1b[31mred \x1b]8;;http://e\x07 \u202eRTL 🔥 é"
+    declared = cockpit.declare(hostile, "1")
+    cockpit.log(declared.incident_id, hostile)
+    cockpit.log(declared.incident_id, f"/role ic {hostile.split()[0]}")
+    app = make_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        header = str(screen.query_one("#header", Static).render())
+        assert "[bold]x[/]" in header and "␛[31m" in header and "\x1b" not in header
+        assert any("[bold]x[/]" in t for t in texts(screen))
+        await type_line(pilot, hostile.replace("\x1b", "").replace("\x07", ""))
+        await pilot.pause()
+        assert app.export_screenshot()  # renders every widget without crashing
+
+
+async def test_narrow_and_wide_layouts(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        assert screen.has_class("-narrow")
+        await pilot.press("f2")
+        await pilot.pause()
+        assert screen.has_class("-panels")
+    app = make_app(cockpit)
+    async with app.run_test(size=(250, 70)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        assert not screen.has_class("-narrow")
+        assert screen.query_one(Roster).display

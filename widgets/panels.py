@@ -1,0 +1,142 @@
+"""The incident screen's side panels: the update countdown, the role roster and the
+first-thirty-minutes checklist. Each renders what it is given; none opens the store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Digits, Static
+
+from cockpit.incident import Incident
+from cockpit.runbook import Runbook
+from cockpit.text import visible
+from cockpit.timefmt import format_clock, format_duration
+
+STATE_WORDS = {
+    "ok": "next update in",
+    "due_soon": "⚠ update due soon",
+    "overdue": "⏰ UPDATE OVERDUE",
+    "none": "no updates required",
+}
+
+
+class Countdown(Vertical):
+    """Time to the next required update, in large digits, coloured by its state."""
+
+    DEFAULT_CSS = """
+    Countdown { height: auto; padding: 0 1; border: round $primary; }
+    Countdown > Digits { width: auto; }
+    Countdown.-due_soon { border: round $warning; }
+    Countdown.-due_soon > Digits { color: $warning; }
+    Countdown.-overdue { border: heavy $error; }
+    Countdown.-overdue > Digits { color: $error; }
+    Countdown.-none > Digits { color: $text-muted; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="countdown-state")
+        yield Digits("--:--", id="countdown-digits")
+        yield Static(id="countdown-rule")
+
+    def show(self, incident: Incident, now: datetime, tz: tzinfo) -> str:
+        """Render the countdown; returns the state (none, ok, due_soon, overdue)."""
+        state = incident.update_state(now)
+        plan = incident.next_update
+        for name in ("ok", "due_soon", "overdue", "none"):
+            self.set_class(state == name, f"-{name}")
+        self.query_one("#countdown-state", Static).update(STATE_WORDS[state])
+        digits = self.query_one("#countdown-digits", Digits)
+        rule = self.query_one("#countdown-rule", Static)
+        if plan is None:
+            digits.update("--:--")
+            rule.update(Text(_no_update_reason(incident), style="dim"))
+            return state
+        delta = plan.due_at - now
+        if state == "overdue":
+            digits.update("+" + format_clock(-delta))
+        else:
+            digits.update(format_clock(delta))
+        due = plan.due_at.astimezone(tz).strftime("%H:%M")
+        rule.update(Text(f"due {due} · {visible(plan.rule)}", style="dim"))
+        return state
+
+
+def _no_update_reason(incident: Incident) -> str:
+    if not incident.is_active:
+        return f"the incident is {incident.status}"
+    level = incident.level
+    return level.rule_text() if level is not None else "no policy level"
+
+
+class Roster(Static):
+    """The policy's roles: who holds each and for how long; unfilled ones stand out."""
+
+    DEFAULT_CSS = """
+    Roster { height: auto; padding: 0 1; border: round $primary; }
+    """
+
+    def show(self, incident: Incident, now: datetime) -> None:
+        text = Text()
+        roles = incident.policy.roles if incident.policy is not None else []
+        for role in roles:
+            held = incident.roles.get(role.key)
+            text.append(f"{role.label:<20} ", style="bold" if role.key == "ic" else "")
+            if held is None:
+                text.append("unfilled", style="bold reverse" if role.key == "ic" else "italic")
+            else:
+                text.append("@" + visible(held.handle))
+                text.append(f"  {format_duration(now - held.start)}", style="dim")
+            text.append("\n")
+        ic, tl = incident.roles.get("ic"), incident.roles.get("tl")
+        if ic is not None and tl is not None and ic.handle == tl.handle:
+            text.append(
+                f"⚠ @{visible(ic.handle)} is both IC and tech lead: hand one off", style="bold"
+            )
+        text.rstrip()
+        self.update(text if text.plain else Text("no roles in this policy", style="dim"))
+        self.border_title = "Roles"
+
+
+class Checklist(Static):
+    """The first thirty minutes, by phase, with each phase's budget against elapsed."""
+
+    DEFAULT_CSS = """
+    Checklist { height: auto; padding: 0 1; border: round $primary; }
+    """
+
+    def show(self, incident: Incident, runbook: Runbook, now: datetime) -> None:
+        view = {item["id"]: item for item in incident.checklist_view(runbook, now)}
+        declared = incident.declared_at or now
+        elapsed = now - declared
+        text = Text()
+        done_count = 0
+        for phase in runbook.phases:
+            end = timedelta(seconds=phase.end)
+            items = [i for i in runbook.items if i.phase == phase.key]
+            done = sum(1 for i in items if view[i.id]["done_at"])
+            done_count += done
+            late = elapsed > end and done < len(items) and incident.is_active
+            budget = f"{phase.key} min · {phase.label}"
+            text.append(budget, style="bold red" if late else "bold")
+            text.append(f"  {done}/{len(items)}", style="dim")
+            if late:
+                text.append(f"  over by {format_duration(elapsed - end)}", style="red")
+            text.append("\n")
+            for item in items:
+                state = view[item.id]
+                if state["done_at"]:
+                    text.append("  [x] ", style="green")
+                    text.append(item.title, style="dim")
+                elif state["overdue"]:
+                    text.append("  [!] ", style="bold red")
+                    text.append(item.title, style="red")
+                else:
+                    text.append("  [ ] ")
+                    text.append(item.title)
+                text.append(f"  {item.id}\n", style="dim italic")
+        text.rstrip()
+        self.update(text)
+        self.border_title = f"First thirty minutes {done_count}/{len(runbook.items)}"

@@ -1,0 +1,96 @@
+"""The quick entry: one line of the grammar, a preview of what it will become, and an
+inline error that keeps the text. It only posts what the user asked for; the screen
+parses with the core and commits."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from cockpit.text import visible
+
+
+class EntryInput(Input):
+    """The one-line input, with history on Up/Down and a paste that keeps every line."""
+
+    BINDINGS = [
+        Binding("up", "history(-1)", "Previous", show=False, id="entry-history-back"),
+        Binding("down", "history(1)", "Next", show=False, id="entry-history-forward"),
+    ]
+
+    class MultiLinePaste(Message):
+        """Several lines were pasted; handled by `on_entry_input_multi_line_paste`."""
+
+        def __init__(self, lines: list[str]) -> None:
+            super().__init__()
+            self.lines = lines
+
+    def __init__(self, **kwargs: object) -> None:
+        # Keys that prefill a command (r, v, t, k, e) must leave the text to be extended,
+        # not selected for replacing.
+        super().__init__(select_on_focus=False, **kwargs)  # type: ignore[arg-type]
+        self.history: list[str] = []
+        self._history_index = 0
+
+    def remember(self, line: str) -> None:
+        if line and (not self.history or self.history[-1] != line):
+            self.history.append(line)
+        self._history_index = len(self.history)
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        self._history_index = max(0, min(len(self.history), self._history_index + step))
+        line = self.history[self._history_index] if self._history_index < len(self.history) else ""
+        self.value = line
+        self.cursor_position = len(line)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual runs Input's own paste handler after this one unless told not to; a
+        # paste of one line is left to it.
+        lines = [line for line in event.text.splitlines() if line.strip()]
+        if len(lines) > 1:
+            event.prevent_default()
+            event.stop()
+            self.post_message(self.MultiLinePaste(lines))
+
+
+class QuickEntry(Vertical):
+    """Input + preview/error line."""
+
+    DEFAULT_CSS = """
+    QuickEntry { height: auto; }
+    QuickEntry > #entry-feedback { height: 1; padding: 0 1; color: $text-muted; }
+    QuickEntry.-error > #entry-feedback { color: $error; }
+    QuickEntry.-error > EntryInput { border: tall $error; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield EntryInput(
+            placeholder="note · ! decision · ? hypothesis · > action · todo: · /command"
+            " · @15:23 backdates",
+            id="entry-input",
+        )
+        yield Static(id="entry-feedback")
+
+    @property
+    def input(self) -> EntryInput:
+        return self.query_one(EntryInput)
+
+    def show_preview(self, text: str) -> None:
+        self.remove_class("-error")
+        self.query_one("#entry-feedback", Static).update(Text(visible(text)))
+
+    def show_error(self, message: str) -> None:
+        self.add_class("-error")
+        self.query_one("#entry-feedback", Static).update(Text("✗ " + visible(message)))
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        if not event.value.strip():
+            self.show_preview("")
