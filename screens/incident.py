@@ -19,7 +19,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, Static
 
-from cockpit.entry import EntryError, short_id
+from cockpit.entry import COMMANDS, EntryError, short_id
+from cockpit.events import MILESTONES, STATUSES
 from cockpit.incident import Incident, LiveFold, TimelineItem
 from cockpit.service import Cockpit, LineError, gc_paused
 from cockpit.text import visible
@@ -176,11 +177,30 @@ class IncidentScreen(Screen[None]):
             self.query_one(Timeline).set_items(
                 inc.visible_timeline(include_retracted=self.show_retracted), tz
             )
+            self.query_one(EntryInput).candidates = self._completions(inc)
         self.query_one("#header", Static).update(self._header(inc, now))
         state = self.query_one(Countdown).show(inc, now, tz)
         self.query_one(Roster).show(inc, now)
         self.query_one(Checklist).show(inc, self.cockpit.runbook, now)
         self._alert(state, now)
+
+    def _completions(self, inc: Incident) -> list[str]:
+        """What Tab completes: commands, role keys, checklist ids, levels, statuses,
+        milestones, entry ids and the handles seen in this incident."""
+        words = ["/" + name for name in COMMANDS] + ["last", *STATUSES, *MILESTONES]
+        if inc.policy is not None:
+            words += [role.key for role in inc.policy.roles]
+            words += [level.key for level in inc.policy.levels]
+        words += [item.id for item in self.cockpit.runbook.items]
+        handles: set[str] = set()
+        for item in inc.timeline:
+            if item.is_entry:
+                words.append(short_id(item.id))
+                handles.update(item.rec.data.get("mentions", []))
+            handles.add(item.rec.author)
+        handles.update(t.handle for t in inc.role_history)
+        words += ["@" + h for h in handles if h]
+        return words
 
     def _header(self, inc: Incident, now: datetime) -> Text:
         tz = self.cockpit.tz

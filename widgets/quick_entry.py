@@ -21,6 +21,7 @@ class EntryInput(Input):
     BINDINGS = [
         Binding("up", "history(-1)", "Previous", show=False, id="entry-history-back"),
         Binding("down", "history(1)", "Next", show=False, id="entry-history-forward"),
+        Binding("tab", "complete", "Complete", show=False, id="entry-complete"),
     ]
 
     class MultiLinePaste(Message):
@@ -36,6 +37,28 @@ class EntryInput(Input):
         super().__init__(select_on_focus=False, **kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []
         self._history_index = 0
+        self.candidates: list[str] = []  # what Tab completes: set by the screen
+
+    def action_complete(self) -> None:
+        """Complete the word before the cursor from `candidates` (commands, roles,
+        checklist ids, entry ids, handles): as far as the matches agree."""
+        before = self.value[: self.cursor_position]
+        start = before.rfind(" ") + 1
+        word = before[start:]
+        if not word:
+            return
+        folded = word.lower()
+        matches = sorted({c for c in self.candidates if c.lower().startswith(folded)})
+        if not matches:
+            self.app.bell()
+            return
+        common = _common_prefix([m.lower() for m in matches])
+        completion = matches[0][: len(common)] if len(matches) > 1 else matches[0] + " "
+        if len(completion) <= len(word) and len(matches) > 1:
+            self.app.notify("  ".join(matches[:12]), title="Tab", timeout=4)
+            return
+        self.value = self.value[:start] + completion + self.value[self.cursor_position :]
+        self.cursor_position = start + len(completion)
 
     def remember(self, line: str) -> None:
         if line and (not self.history or self.history[-1] != line):
@@ -58,6 +81,14 @@ class EntryInput(Input):
             event.prevent_default()
             event.stop()
             self.post_message(self.MultiLinePaste(lines))
+
+
+def _common_prefix(words: list[str]) -> str:
+    first, last = min(words), max(words)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]
 
 
 class QuickEntry(Vertical):

@@ -271,3 +271,26 @@ async def test_narrow_and_wide_layouts(cockpit: Cockpit):
         screen = await open_incident(pilot, cockpit, declared.incident_id)
         assert not screen.has_class("-narrow")
         assert screen.query_one(Roster).display
+
+
+async def test_tab_completes_commands_roles_checklist_ids_and_handles(cockpit: Cockpit):
+    declared = cockpit.declare("x", "1")
+    cockpit.log(declared.incident_id, "paged @db-oncall")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        entry = screen.query_one(EntryInput)
+        await type_line(pilot, "/ro")
+        await pilot.press("tab")
+        assert entry.value == "/role "
+        await type_line(pilot, "sc")
+        await pilot.press("tab")
+        assert entry.value == "/role scribe "
+        await type_line(pilot, "@db")
+        await pilot.press("tab")
+        assert entry.value == "/role scribe @db-oncall "
+        assert isinstance(screen.focused, EntryInput)  # Tab completed, focus stayed
+        entry.value = "/check third"
+        entry.cursor_position = len(entry.value)
+        await pilot.press("tab")
+        assert entry.value == "/check third-party "
