@@ -3,26 +3,100 @@
 
 from __future__ import annotations
 
-from textual.app import App
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
 
 from cockpit.service import Cockpit
+
+HIGH_CONTRAST = Theme(
+    name="cockpit-high-contrast",
+    primary="#FFFF00",
+    secondary="#00FFFF",
+    accent="#00FFFF",
+    warning="#FFAF00",
+    error="#FF5F5F",
+    success="#00FF00",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1C1C1C",
+    dark=True,
+    luminosity_spread=0.0,
+    text_alpha=1.0,
+    variables={
+        "border": "#FFFFFF",
+        "footer-key-foreground": "#FFFF00",
+        "text-muted": "#D0D0D0",
+    },
+)
+
+
+def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
+    """Every binding of a screen that has an id, as a command palette entry.
+
+    Screens declare their keys once (with an id, a description and a tooltip); the palette
+    lists the same actions, so nothing the keyboard can do is missing from it.
+    """
+    for binding in getattr(screen, "BINDINGS", []):
+        if not isinstance(binding, Binding) or binding.id is None:
+            continue
+        if screen.check_action(binding.action, ()) is False:
+            continue
+        key = binding.key_display or binding.key
+        title = binding.tooltip or binding.description
+        yield SystemCommand(
+            title,
+            f"{binding.description} (key: {key})",
+            partial(screen.run_action, binding.action),
+        )
 
 
 class CockpitApp(App[None]):
     TITLE = "Incident Cockpit"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="quit-anywhere"),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            show=False,
+            priority=True,
+            id="app.quit",
+            tooltip="Quit from anywhere",
+        ),
     ]
 
     def __init__(self, cockpit: Cockpit) -> None:
         super().__init__()
         self.cockpit = cockpit
+        self.register_theme(HIGH_CONTRAST)
 
     def on_mount(self) -> None:
         from screens.board import BoardScreen
 
         self.push_screen(BoardScreen(self.cockpit))
+
+    def open_incident(self, incident_id: str) -> None:
+        """Show an incident's screen (the board calls this with the selected incident)."""
+        try:
+            from screens.incident import (  # type: ignore[import-not-found,unused-ignore]
+                IncidentScreen,
+            )
+        except ModuleNotFoundError as exc:  # the incident screen is not written yet
+            if exc.name != "screens.incident":
+                raise
+            self.notify("The incident screen is not available yet", severity="warning")
+            return
+
+        self.push_screen(IncidentScreen(self.cockpit, incident_id))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield from screen_commands(screen)
 
 
 def make_app(cockpit: Cockpit) -> CockpitApp:
