@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cockpit.incident import Incident
@@ -106,7 +106,9 @@ class BoardScreen(Screen[None]):
     def _tick(self) -> None:
         # Behind another full screen (an incident), the board is not seen: do nothing,
         # and catch up when it shows again.
-        if self.is_current:
+        # (Screen.is_current counts the screen just below the top one as visible.)
+        top = self.app.screen
+        if top is self or (isinstance(top, ModalScreen) and self in self.app.screen_stack):
             self.refresh_board()
 
     def on_screen_resume(self) -> None:

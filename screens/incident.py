@@ -141,7 +141,9 @@ class IncidentScreen(Screen[None]):
         self.sub_title = self.incident.ref
         self._layout(self.size.width)
         self.redraw(items=True)
-        self.query_one(EntryInput).focus()
+        entry = self.query_one(EntryInput)
+        entry.candidates = lambda: self._completions(self.incident)
+        entry.focus()
         self.set_interval(1.0, self.tick)
 
     def on_resize(self) -> None:
@@ -177,7 +179,6 @@ class IncidentScreen(Screen[None]):
             self.query_one(Timeline).set_items(
                 inc.visible_timeline(include_retracted=self.show_retracted), tz
             )
-            self.query_one(EntryInput).candidates = self._completions(inc)
         self.query_one("#header", Static).update(self._header(inc, now))
         state = self.query_one(Countdown).show(inc, now, tz)
         self.query_one(Roster).show(inc, now)

@@ -4,6 +4,8 @@ parses with the core and commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
@@ -37,7 +39,8 @@ class EntryInput(Input):
         super().__init__(select_on_focus=False, **kwargs)  # type: ignore[arg-type]
         self.history: list[str] = []
         self._history_index = 0
-        self.candidates: list[str] = []  # what Tab completes: set by the screen
+        # What Tab completes, asked for only when Tab is pressed (set by the screen).
+        self.candidates: Callable[[], list[str]] = list
 
     def action_complete(self) -> None:
         """Complete the word before the cursor from `candidates` (commands, roles,
@@ -48,7 +51,7 @@ class EntryInput(Input):
         if not word:
             return
         folded = word.lower()
-        matches = sorted({c for c in self.candidates if c.lower().startswith(folded)})
+        matches = sorted({c for c in self.candidates() if c.lower().startswith(folded)})
         if not matches:
             self.app.bell()
             return

@@ -1,0 +1,238 @@
+"""The full-screen cockpit: first paint, opening a 50,000-item incident, keystroke echo,
+Enter to drawn, and idle CPU, each next to its baseline in the same run.
+
+    .venv/bin/python benchmarks/bench_tui.py [--items 50000] [--keys 200] [--idle 20]
+
+Targets (issue 4): first paint <= 1.5x a minimal Textual app with Header, Footer,
+DataTable and Input; open a 50k-item incident < 1 s; keystroke echo and Enter-to-drawn
+p99 < 30 ms; idle CPU < 2% of one core. Headless (no terminal), so the figures are the
+app's own work, not a terminal emulator's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import header, median, ms, percentile, preload, sandbox
+
+FLOOR_APP = """
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header, Input
+class Floor(App):
+    def compose(self):
+        yield Header(); yield DataTable(); yield Input(); yield Footer()
+    def on_mount(self):
+        self.query_one(DataTable).add_columns("a", "b")
+async def first_frame(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+Floor().run(headless=True, auto_pilot=first_frame)
+"""
+
+COCKPIT_APP = """
+import argparse
+from cockpit.cli import _cockpit
+from cockpit.app import make_app
+async def first_frame(pilot):
+    await pilot.pause()
+    pilot.app.exit()
+make_app(_cockpit(argparse.Namespace(db=None, author=None))).run(
+    headless=True, auto_pilot=first_frame
+)
+"""
+
+IDLE_APP = """
+import argparse, asyncio, sys
+from cockpit.cli import _cockpit
+from cockpit.app import make_app
+seconds = float(sys.argv[1])
+cockpit = _cockpit(argparse.Namespace(db=None, author=None))
+async def idle(pilot):
+    pilot.app.open_incident(cockpit.store.incidents()[0].id)
+    await pilot.pause()
+    await asyncio.sleep(seconds)
+    pilot.app.exit()
+make_app(cockpit).run(headless=True, auto_pilot=idle)
+"""
+
+FLOOR_IDLE = """
+import asyncio, sys
+from textual.app import App
+from textual.widgets import DataTable, Footer, Header, Input
+seconds = float(sys.argv[1])
+class Floor(App):
+    def compose(self):
+        yield Header(); yield DataTable(); yield Input(); yield Footer()
+    def on_mount(self):
+        self.set_interval(1.0, lambda: self.query_one(Header).refresh())
+async def idle(pilot):
+    await pilot.pause()
+    await asyncio.sleep(seconds)
+    pilot.app.exit()
+Floor().run(headless=True, auto_pilot=idle)
+"""
+
+
+def run_child(code: str, *args: str) -> tuple[float, float]:
+    """Wall and CPU seconds of a child Python running `code`."""
+    start = time.perf_counter()
+    before = os.times()
+    subprocess.run([sys.executable, "-c", code, *args], check=True, env=os.environ)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return time.perf_counter() - start, cpu
+
+
+def first_paint(runs: int) -> None:
+    header("first paint: start to first frame, headless")
+    floor, target = [], []
+    for _ in range(runs):
+        floor.append(run_child(FLOOR_APP)[0])
+        target.append(run_child(COCKPIT_APP)[0])
+    f, t = median(floor), median(target)
+    print(f"   floor (Header, DataTable, Input, Footer)  median {ms(f)}  min {ms(min(floor))}")
+    print(f"   cockpit board                             median {ms(t)}  min {ms(min(target))}")
+    verdict = "within" if t <= 1.5 * f else "OVER"
+    print(f"   ratio {t / f:.2f}x (target <= 1.5x): {verdict} target")
+
+
+async def in_app(items: int, keys: int) -> None:
+    from textual.app import App
+    from textual.widgets import Input
+
+    from cockpit.clock import SystemClock
+    from cockpit.service import Cockpit
+    from cockpit.store import Store
+    from screens.incident import IncidentScreen
+    from widgets.quick_entry import EntryInput
+    from widgets.timeline import Timeline
+
+    clock = SystemClock()
+    cockpit = Cockpit(Store(os.environ["COCKPIT_DB"], clock), clock, author="bench")
+    big = cockpit.declare("Big incident", "1").incident_id
+    small = cockpit.declare("Small incident", "1").incident_id
+    rng = random.Random(7)
+    preload(cockpit.store, big, items, rng)
+    preload(cockpit.store, small, 10, rng)
+
+    from cockpit.app import make_app
+
+    header(f"open an incident of {items} items until its newest items are drawn")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        opens = {}
+        for name, incident_id in (("10 items (baseline)", small), (f"{items} items", big)):
+            start = time.perf_counter()
+            screen = IncidentScreen(cockpit, incident_id)
+            app.push_screen(screen)
+            await pilot.pause()
+            timeline = screen.query_one(Timeline)
+            assert timeline.items and timeline.selected is timeline.items[-1]
+            opens[name] = time.perf_counter() - start
+            print(f"   {name:<22} {ms(opens[name])}")
+            if incident_id == small:
+                app.pop_screen()
+                await pilot.pause()
+        verdict = "within" if opens[f"{items} items"] < 1.0 else "OVER"
+        print(f"   target < 1 s: {verdict} target")
+
+        header(f"keystroke to echo in the quick entry ({keys} keys), {items}-item incident")
+        entry = screen.query_one(EntryInput)
+        echo = []
+        for i in range(keys):
+            key = "abcdefghij"[i % 10]
+            start = time.perf_counter()
+            await pilot.press(key)
+            echo.append(time.perf_counter() - start)
+            assert entry.value.endswith(key)
+        entry.value = ""
+
+        header(f"Enter to the entry drawn in the timeline ({keys // 4} entries)")
+        enter = []
+        for i in range(keys // 4):
+            entry.value = f"note {i}"
+            start = time.perf_counter()
+            await pilot.press("enter")
+            enter.append(time.perf_counter() - start)
+            assert timeline.items[-1].text == f"note {i}"
+        backdated = []
+        for i in range(keys // 8):
+            entry.value = f"@-{(i % 50) + 1}m backdated {i}"
+            start = time.perf_counter()
+            await pilot.press("enter")
+            backdated.append(time.perf_counter() - start)
+
+    floor_echo = []
+
+    class Floor(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Input()
+
+    async with Floor().run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        for i in range(keys):
+            start = time.perf_counter()
+            await pilot.press("abcdefghij"[i % 10])
+            floor_echo.append(time.perf_counter() - start)
+
+    def row(name: str, values: list[float]) -> None:
+        print(
+            f"   {name:<34} p50 {ms(percentile(values, 50))}  p99 {ms(percentile(values, 99))}"
+            f"  max {ms(max(values))}"
+        )
+
+    row("keystroke, plain Input (floor)", floor_echo)
+    row("keystroke, cockpit quick entry", echo)
+    row("Enter to drawn (newest entry)", enter)
+    row("Enter to drawn (backdated entry)", backdated)
+    worst = max(percentile(echo, 99), percentile(enter, 99), percentile(backdated, 99))
+    print(f"   target p99 < 30 ms: {'within' if worst < 0.030 else 'OVER'} target")
+
+
+def idle(seconds: float) -> None:
+    header(f"idle CPU over {seconds:.0f} s: incident screen open, countdowns and watch on")
+    floor_wall, floor_cpu = run_child(FLOOR_IDLE, str(seconds))
+    wall, cpu = run_child(IDLE_APP, str(seconds))
+    # subtract start-up, measured apart
+    start_wall, start_cpu = run_child(IDLE_APP, "0.01")
+    fs_wall, fs_cpu = run_child(FLOOR_IDLE, "0.01")
+    busy = (cpu - start_cpu) / max(wall - start_wall, 1e-9)
+    floor_busy = (floor_cpu - fs_cpu) / max(floor_wall - fs_wall, 1e-9)
+    print(f"   floor app with a 1 s timer   {floor_busy * 100:.2f}% of one core")
+    print(f"   cockpit incident screen      {busy * 100:.2f}% of one core")
+    print(f"   target < 2%: {'within' if busy < 0.02 else 'OVER'} target")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=50_000)
+    parser.add_argument("--keys", type=int, default=200)
+    parser.add_argument("--paint-runs", type=int, default=7)
+    parser.add_argument("--idle", type=float, default=20.0, help="seconds (the issue: 60)")
+    args = parser.parse_args()
+    with sandbox() as root:
+        from cockpit.clock import SystemClock
+        from cockpit.service import Cockpit
+        from cockpit.store import Store
+
+        Cockpit(Store(root / "cockpit.db", SystemClock()), SystemClock()).declare("x", "1")
+        first_paint(args.paint_runs)
+        idle(args.idle)
+        asyncio.run(in_app(args.items, args.keys))
+
+
+if __name__ == "__main__":
+    main()
