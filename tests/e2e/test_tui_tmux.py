@@ -88,3 +88,70 @@ def test_board_in_a_real_terminal_shows_incidents_and_quits_on_q(socket, tmp_pat
     while session_alive(socket) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not session_alive(socket), "cockpit did not quit on q"
+
+
+def start_cockpit(socket: str, env: dict[str, str]) -> None:
+    command = " ".join(
+        [
+            "env",
+            "-u",
+            "COLUMNS",
+            "-u",
+            "LINES",
+            f"COCKPIT_DB={env['COCKPIT_DB']}",
+            f"COCKPIT_CONFIG_DIR={env['COCKPIT_CONFIG_DIR']}",
+            f"COCKPIT_USER={env['COCKPIT_USER']}",
+            f"HOME={env['HOME']}",
+            "TZ=Europe/Berlin",
+            "TERM=xterm-256color",
+            COCKPIT,
+        ]
+    )
+    tmux(socket, "new-session", "-d", "-s", "cockpit", "-x", "160", "-y", "45", command)
+    tmux(socket, "resize-window", "-t", "cockpit", "-x", "160", "-y", "45")
+
+
+def keys(socket: str, *words: str) -> None:
+    for word in words:
+        if word in ("Enter", "Escape", "C-q"):
+            tmux(socket, "send-keys", "-t", "cockpit", word)
+        else:
+            tmux(socket, "send-keys", "-t", "cockpit", "-l", word)
+        time.sleep(0.15)
+
+
+def wait_gone(socket: str) -> None:
+    deadline = time.monotonic() + 10
+    while session_alive(socket) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not session_alive(socket), "cockpit did not quit"
+
+
+def test_declare_log_quit_and_find_it_all_again(socket):
+    env = dict(os.environ)
+    start_cockpit(socket, env)
+    wait_for(socket, "Press n to declare")
+    keys(socket, "n")
+    wait_for(socket, "Title")
+    keys(socket, "Payments API returning 502s", "Enter")
+    wait_for(socket, "Payments API returning 502s")
+    keys(socket, "Enter")  # open the incident
+    wait_for(socket, "Roles")
+    keys(socket, "! roll back deploy 2291", "Enter")
+    wait_for(socket, "roll back deploy 2291")
+    keys(socket, "? connection pool exhausted", "Enter")
+    wait_for(socket, "connection pool exhausted")
+    keys(socket, "C-q")
+    wait_gone(socket)
+
+    start_cockpit(socket, env)
+    wait_for(socket, "Payments API returning 502s")
+    keys(socket, "Enter")
+    shown = wait_for(socket, "connection pool exhausted")
+    assert "roll back deploy 2291" in shown
+    keys(socket, "C-q")
+    wait_gone(socket)
+    listed = subprocess.run(
+        [COCKPIT, "list", "--json"], capture_output=True, text=True, env=env, check=True
+    )
+    assert '"entry_count": 2' in listed.stdout
