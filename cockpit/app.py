@@ -68,7 +68,14 @@ class CockpitApp(App[None]):
             id="app.quit",
             tooltip="Quit from anywhere",
         ),
+        Binding("f1", "help", "Help", id="app.help", tooltip="Keys and the quick-entry grammar"),
     ]
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
 
     def __init__(self, cockpit: Cockpit) -> None:
         super().__init__()

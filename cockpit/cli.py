@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from cockpit import __version__
-from cockpit.events import short_id
 
 if TYPE_CHECKING:
     from cockpit.incident import Incident, TimelineItem
@@ -37,6 +36,12 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CliError(f"{message} (see `{self.prog} --help`)")
+
+
+def short_id(event_id: str) -> str:
+    from cockpit.events import short_id as short
+
+    return short(event_id)
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:

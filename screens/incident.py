@@ -89,7 +89,6 @@ class IncidentScreen(Screen[None]):
     """
     BINDINGS = [
         Binding("escape", "escape", "Board / timeline", id="incident-escape"),
-        Binding("f1", "help", "Help", id="incident-help"),
         Binding("f2", "toggle_panels", "Panels", id="incident-panels"),
         Binding("s", "star", "Star", id="timeline-star"),
         Binding("e", "amend", "Amend", id="timeline-amend"),
@@ -415,7 +414,7 @@ class IncidentScreen(Screen[None]):
         self._log_line(f"reminders {'muted' if self.muted else 'unmuted'} on this screen")
 
     def action_help(self) -> None:
-        self.notify(__doc__ or "", title="Keys", timeout=15)
+        self.app.action_help()  # type: ignore[attr-defined]
 
     @on(Timeline.Selected)
     def _selected_changed(self, event: Timeline.Selected) -> None:

@@ -294,3 +294,29 @@ async def test_tab_completes_commands_roles_checklist_ids_and_handles(cockpit: C
         entry.cursor_position = len(entry.value)
         await pilot.press("tab")
         assert entry.value == "/check third-party "
+
+
+async def test_f1_opens_help_with_the_screens_keys_and_the_grammar(cockpit: Cockpit):
+    from screens.help import HelpScreen
+
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert "Declare" in app.screen.plain()
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await pilot.press("f1")  # from the quick entry: F1 is not text
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = app.screen.plain()
+        assert "Star" in text and "Retract" in text
+        assert "/sev LEVEL" in text and "todo: text" in text
+        await pilot.press("escape", "escape", "question_mark")  # ? from the timeline
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert screen.query_one(EntryInput).value == ""
