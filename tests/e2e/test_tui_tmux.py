@@ -58,23 +58,7 @@ def test_board_in_a_real_terminal_shows_incidents_and_quits_on_q(socket, tmp_pat
         check=True,
     )
     ref = declared.stdout.strip()
-    command = " ".join(
-        [
-            "env",
-            "-u",
-            "COLUMNS",
-            "-u",
-            "LINES",
-            f"COCKPIT_DB={env['COCKPIT_DB']}",
-            f"COCKPIT_CONFIG_DIR={env['COCKPIT_CONFIG_DIR']}",
-            f"HOME={env['HOME']}",
-            "TZ=Europe/Berlin",
-            "TERM=xterm-256color",
-            COCKPIT,
-        ]
-    )
-    tmux(socket, "new-session", "-d", "-s", "cockpit", "-x", "120", "-y", "30", command)
-    tmux(socket, "resize-window", "-t", "cockpit", "-x", "120", "-y", "30")
+    start_cockpit(socket, env)
     shown = wait_for(socket, "Checkout [red]errors[/]")  # user text is shown literally
     assert ref in shown
     assert "SEV-1" in shown
