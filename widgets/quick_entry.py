@@ -5,6 +5,7 @@ parses with the core and commits."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from rich.text import Text
 from textual import events, on
@@ -12,7 +13,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widget import Widget
+from textual.widgets import Input
 
 from cockpit.text import visible
 
@@ -94,13 +96,38 @@ def _common_prefix(words: list[str]) -> str:
     return first[:n]
 
 
+class Feedback(Widget):
+    """One line under the input: the preview, or the error. Redrawing it never changes
+    the layout, so typing repaints this line and the input, not the whole screen."""
+
+    DEFAULT_CSS = """
+    Feedback { height: 1; padding: 0 1; color: $text-muted; }
+    Feedback.-error { color: $error; }
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+
+    def show(self, text: str, *, error: bool = False) -> None:
+        self._text = Text(("✗ " if error else "") + visible(text), no_wrap=True, end="")
+        if self.has_class("-error") != error:
+            self.set_class(error, "-error")
+        self.refresh()
+
+    @property
+    def plain(self) -> str:
+        return self._text.plain
+
+    def render(self) -> Text:
+        return self._text
+
+
 class QuickEntry(Vertical):
     """Input + preview/error line."""
 
     DEFAULT_CSS = """
     QuickEntry { height: auto; }
-    QuickEntry > #entry-feedback { height: 1; padding: 0 1; color: $text-muted; }
-    QuickEntry.-error > #entry-feedback { color: $error; }
     QuickEntry.-error > EntryInput { border: tall $error; }
     """
 
@@ -110,19 +137,21 @@ class QuickEntry(Vertical):
             " · @15:23 backdates",
             id="entry-input",
         )
-        yield Static(id="entry-feedback")
+        yield Feedback(id="entry-feedback")
 
     @property
     def input(self) -> EntryInput:
         return self.query_one(EntryInput)
 
     def show_preview(self, text: str) -> None:
-        self.remove_class("-error")
-        self.query_one("#entry-feedback", Static).update(Text(visible(text)))
+        if self.has_class("-error"):
+            self.remove_class("-error")
+        self.query_one(Feedback).show(text)
 
     def show_error(self, message: str) -> None:
-        self.add_class("-error")
-        self.query_one("#entry-feedback", Static).update(Text("✗ " + visible(message)))
+        if not self.has_class("-error"):
+            self.add_class("-error")
+        self.query_one(Feedback).show(message, error=True)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:

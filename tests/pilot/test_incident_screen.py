@@ -43,7 +43,9 @@ async def type_line(pilot, line: str) -> None:
 
 
 def feedback(screen: IncidentScreen) -> str:
-    return str(screen.query_one("#entry-feedback", Static).render())
+    from widgets.quick_entry import Feedback
+
+    return screen.query_one(Feedback).plain
 
 
 def texts(screen: IncidentScreen) -> list[str]:
