@@ -22,13 +22,6 @@ from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
 
 ROLE_FALLBACK = {"ic": "Incident commander"}
 OPEN_STATUSES = ("investigating", "identified", "monitoring", "mitigated")
-ENTRY_WORDS = {
-    "entry.note": "note",
-    "entry.decision": "decision",
-    "entry.hypothesis": "hypothesis",
-    "entry.action": "action",
-    "entry.todo": "follow-up",
-}
 MODIFIERS = {
     "entry.starred",
     "entry.unstarred",

@@ -169,10 +169,12 @@ class Cockpit:
         return event
 
     def _new_incident_id(self, when: datetime) -> str:
+        from cockpit.incident import ref_for
+
         ms = int(when.timestamp() * 1000)
         while True:
             candidate = new_ulid(ms, monotonic=False)
-            ref = "INC-" + candidate[10:16]
+            ref = ref_for(candidate)
             row = self.store.conn.execute(
                 "SELECT 1 FROM incidents WHERE ref = ?", (ref,)
             ).fetchone()
@@ -218,13 +220,15 @@ class Cockpit:
             for d in drafts
         ]
 
-    def log(self, incident_id: str, line: str) -> list[Event]:
+    def log(self, incident_id: str, line: str, *, incident: Incident | None = None) -> list[Event]:
         """Parse one line against the incident and commit what it stands for.
 
-        Only a /command needs the incident's state; an entry is parsed without folding.
+        Only a /command needs the incident's state; an entry is parsed without folding. A
+        caller that already holds the folded incident (a screen) passes it, and nothing
+        is folded again.
         """
         if is_command(line):
-            drafts = self.drafts(self.incident(incident_id), line)
+            drafts = self.drafts(incident or self.incident(incident_id), line)
         else:
             drafts = parse(line, EntryContext(now=self.now(), tz=self.tz))
         events = self.events_for(incident_id, drafts)

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label, Static
 
 from cockpit.entry import COMMANDS, EntryError, short_id
-from cockpit.events import MILESTONES, STATUSES
+from cockpit.events import MILESTONES, STATUSES, Event
 from cockpit.incident import Incident, LiveFold, TimelineItem
 from cockpit.service import Cockpit, LineError, gc_paused
 from cockpit.text import visible
@@ -207,13 +207,12 @@ class IncidentScreen(Screen[None]):
         text = Text()
         text.append(f" {inc.ref} ", style="bold reverse")
         level = inc.level
-        colour = {"error": "red", "warning": "yellow", "success": "green"}.get(
-            level.colour if level else "", "cyan"
-        )
-        text.append(f" {inc.severity} ", style=f"bold {colour} reverse")
+        theme = self.app.get_css_variables()
+        colour = theme.get(level.colour if level else "accent", theme.get("accent", ""))
+        text.append(f" {inc.severity} ", style=f"bold reverse {colour}".strip())
         text.append(f" {inc.status} ", style="bold")
         if inc.exercise:
-            text.append(" EXERCISE ", style="bold reverse magenta")
+            text.append(" EXERCISE ", style=f"bold reverse {theme.get('secondary', '')}".strip())
         text.append(" " + visible(inc.title), style="bold")
         text.append(f"\n elapsed {format_duration(inc.elapsed(now), seconds=True)}")
         text.append(f" · {now.astimezone(tz):%H:%M:%S} local · {now.astimezone(UTC):%H:%M:%S} UTC")
@@ -279,9 +278,7 @@ class IncidentScreen(Screen[None]):
         if not line.strip():
             return
         try:
-            drafts = self.cockpit.drafts(self.incident, line)
-            events = self.cockpit.events_for(self.incident_id, drafts)
-            self.cockpit.store.append(events)  # returns once committed
+            events = self._log(line)  # returns once committed
         except EntryError as exc:
             entry.show_error(str(exc))
             return
@@ -291,8 +288,7 @@ class IncidentScreen(Screen[None]):
         entry.input.remember(line)
         entry.input.value = ""
         entry.show_preview(f"logged {len(events)} event(s)")
-        self.live.add([e.to_rec() for e in events])
-        self.redraw(items=True)
+        self._show_new(events)
 
     @on(EntryInput.MultiLinePaste)
     def _paste(self, event: EntryInput.MultiLinePaste) -> None:
@@ -306,9 +302,8 @@ class IncidentScreen(Screen[None]):
             except LineError as exc:
                 self.query_one(QuickEntry).show_error(f"nothing logged: {exc}")
                 return
-            self.live.add([e.to_rec() for e in events])
             self.query_one(QuickEntry).show_preview(f"logged {len(events)} entries")
-            self.redraw(items=True)
+            self._show_new(events)
 
         preview = "\n".join(f"  {line}" for line in lines[:5])
         more = f"\n  … and {len(lines) - 5} more" if len(lines) > 5 else ""
@@ -347,14 +342,26 @@ class IncidentScreen(Screen[None]):
     def action_focus_entry(self) -> None:
         self.query_one(EntryInput).focus()
 
+    def _log(self, line: str) -> list[Event]:
+        """Commit one line, parsed against the incident as this screen holds it (so a
+        command does not fold the whole log again)."""
+        return self.cockpit.log(self.incident_id, line, incident=self.incident)
+
+    def _show_new(self, events: list[Event]) -> None:
+        self.live.add([e.to_rec() for e in events])
+        self.redraw(items=True)
+
     def _log_line(self, line: str) -> None:
+        """Log a line made by a key (star, retract, mute): errors become notifications."""
         try:
-            events = self.cockpit.log(self.incident_id, line)
+            events = self._log(line)
         except EntryError as exc:
             self.notify(str(exc), severity="error")
             return
-        self.live.add([e.to_rec() for e in events])
-        self.redraw(items=True)
+        except Exception as exc:  # the store's errors: nothing was logged, say why
+            self.notify(f"not logged: {exc}", severity="error")
+            return
+        self._show_new(events)
 
     def _selected(self) -> TimelineItem | None:
         return self.query_one(Timeline).selected
