@@ -96,6 +96,8 @@ KIND_WORDS = {
     "timer.set": "timer",
     "timer.cancelled": "timer cancellation",
     "milestone.set": "milestone",
+    "reminders.muted": "mute",
+    "reminders.unmuted": "unmute",
     "title.set": "title",
     "summary.set": "summary",
     "impact.set": "impact",
@@ -560,6 +562,14 @@ def _update(a: _Args) -> list[Draft]:
     return [a.draft("update.sent", {"audience": "internal", "template": "quick", "text": text})]
 
 
+def _mute(kind: str) -> Callable[[_Args], list[Draft]]:
+    def handler(a: _Args) -> list[Draft]:
+        a.no_more(0)
+        return [a.draft(kind, {})]
+
+    return handler
+
+
 def _future(a: _Args, tok: _Tok, *, clock_times: bool = True) -> datetime:
     try:
         return parse_future(tok.text, a.occurred, a.ctx.tz, clock_times=clock_times)
@@ -745,6 +755,14 @@ def _command_list() -> dict[str, Command]:
         ("update", "/update [TEXT]", "record that a stakeholder update went out", _update, False),
         ("next", "/next 20m|15:40", "promise the next update", _next, False),
         ("snooze", "/snooze 10m", "put off the update reminder", _snooze, False),
+        (
+            "mute",
+            "/mute",
+            "stop the 5-minute reminder while an update is overdue",
+            _mute("reminders.muted"),
+            False,
+        ),
+        ("unmute", "/unmute", "bring the overdue reminder back", _mute("reminders.unmuted"), False),
         (
             "timer",
             "/timer 10m TEXT | /timer cancel ID",

@@ -145,6 +145,10 @@ class TimerCancelled(Payload):
     timer: str
 
 
+class Nothing(Payload):
+    """Kinds whose name says everything (reminders muted or unmuted)."""
+
+
 class MilestoneSet(Payload):
     milestone: Literal["started", "detected", "acknowledged", "declared", "mitigated", "resolved"]
     at: UtcTime
@@ -185,6 +189,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "timer.set": TimerSet,
     "timer.cancelled": TimerCancelled,
     "milestone.set": MilestoneSet,
+    "reminders.muted": Nothing,
+    "reminders.unmuted": Nothing,
     "entry.starred": Target,
     "entry.unstarred": Target,
     "entry.amended": Amended,
@@ -216,6 +222,8 @@ Kind = Literal[
     "timer.set",
     "timer.cancelled",
     "milestone.set",
+    "reminders.muted",
+    "reminders.unmuted",
     "entry.starred",
     "entry.unstarred",
     "entry.amended",

@@ -185,6 +185,7 @@ class Incident:
     milestones: dict[str, datetime | None] = field(default_factory=dict)
     updates: list[Rec] = field(default_factory=list)
     timers: dict[str, Timer] = field(default_factory=dict)
+    reminders_muted: bool = False  # the overdue reminder every 5 min; the alert at zero stays
     warnings: list[str] = field(default_factory=list)
     event_count: int = 0
     last_recorded_us: int = 0
@@ -610,6 +611,9 @@ class _Folder:
             rec.data["timer"], until, rec.data.get("text", ""), rec.occurred_at, rec.author
         )
 
+    def muted_(self, rec: Rec) -> None:
+        self.inc.reminders_muted = rec.kind == "reminders.muted"
+
     def timer_cancelled_(self, rec: Rec) -> None:
         timer = self.inc.timers.get(rec.data["timer"])
         if timer is not None and timer.cancelled_at is None:
@@ -790,6 +794,8 @@ _HANDLERS = {
     "timer.set": _Folder.timer_set_,
     "timer.cancelled": _Folder.timer_cancelled_,
     "milestone.set": _Folder.milestone_,
+    "reminders.muted": _Folder.muted_,
+    "reminders.unmuted": _Folder.muted_,
 }
 
 CONTEXT_LABELS = {
@@ -862,6 +868,10 @@ def describe(rec: Rec, inc: Incident, tz: tzinfo, runbook: Runbook | None = None
         return f"Timer {data['timer']} until {at('until')}: {data.get('text', '')}".rstrip(": ")
     if kind == "timer.cancelled":
         return f"Timer {data['timer']} cancelled"
+    if kind == "reminders.muted":
+        return "Overdue-update reminders muted"
+    if kind == "reminders.unmuted":
+        return "Overdue-update reminders unmuted"
     if kind == "milestone.set":
         return f"Milestone {data['milestone']} at {at('at')}"
     return kind

@@ -117,7 +117,6 @@ class IncidentScreen(Screen[None]):
         self.show_retracted = False
         self._last_state = ""
         self._last_reminder: datetime | None = None
-        self.muted = False
 
     @property
     def incident(self) -> Incident:
@@ -240,12 +239,12 @@ class IncidentScreen(Screen[None]):
             self._last_reminder = now
         elif (
             state == "overdue"
-            and not self.muted
             and self._last_reminder is not None
             and (now - self._last_reminder).total_seconds() >= REMINDER_EVERY_S
         ):
-            self._last_reminder = now
-            self.notify(f"{self.incident.ref}: the update is still overdue", timeout=6)
+            self._last_reminder = now  # muted or not, so unmuting keeps the 5-min rhythm
+            if not self.incident.reminders_muted:
+                self.notify(f"{self.incident.ref}: the update is still overdue", timeout=6)
 
     def _desktop_notice(self, message: str) -> None:
         """OSC 9 and OSC 777: terminals that know them raise a desktop notification."""
@@ -417,8 +416,8 @@ class IncidentScreen(Screen[None]):
         self.toggle_class("-panels")
 
     def action_mute(self) -> None:
-        self.muted = not self.muted
-        self._log_line(f"reminders {'muted' if self.muted else 'unmuted'} on this screen")
+        """Mute or unmute the 5-minute overdue reminder; logged, so every screen agrees."""
+        self._log_line("/unmute" if self.incident.reminders_muted else "/mute")
 
     def action_help(self) -> None:
         self.app.action_help()  # type: ignore[attr-defined]

@@ -232,6 +232,38 @@ async def test_countdown_states_as_the_clock_runs_and_one_alert(cockpit: Cockpit
         assert countdown.has_class("-ok") and digits.value == "15:00"
 
 
+async def test_overdue_reminder_every_5_min_until_muted_and_the_mute_is_logged(
+    cockpit: Cockpit,
+):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        notices: list[str] = []
+        screen.notify = lambda message, **kw: notices.append(message)  # type: ignore[method-assign]
+        app.bell = lambda: None  # type: ignore[method-assign]
+        cockpit.clock.advance(minutes=10)  # type: ignore[attr-defined]
+        screen.tick()
+        assert notices == [f"{screen.incident.ref}: a stakeholder update is due now"]
+        cockpit.clock.advance(minutes=5)  # type: ignore[attr-defined]
+        screen.tick()
+        assert notices[-1].endswith("the update is still overdue") and len(notices) == 2
+        screen.query_one(Timeline).focus()
+        await pilot.press("m")
+        await pilot.pause()
+        assert screen.incident.reminders_muted
+        cockpit.clock.advance(minutes=5)  # type: ignore[attr-defined]
+        screen.tick()
+        assert len(notices) == 2  # muted: no reminder
+        await pilot.press("m")
+        await pilot.pause()
+        cockpit.clock.advance(minutes=5)  # type: ignore[attr-defined]
+        screen.tick()
+        assert len(notices) == 3
+    kinds = [r.kind for r in cockpit.store.recs(declared.incident_id)]
+    assert kinds.count("reminders.muted") == 1 and kinds.count("reminders.unmuted") == 1
+
+
 async def test_an_entry_logged_elsewhere_appears_without_a_restart(cockpit: Cockpit, tmp_path):
     declared = cockpit.declare("x", "1")
     app = make_app(cockpit)

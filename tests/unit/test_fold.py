@@ -392,3 +392,12 @@ def test_live_fold_equals_a_fresh_fold_whatever_the_arrival_order(rng: random.Ra
         live.add([rec])
         live.add([rec])  # a repeat changes nothing
     assert _snapshot(live.incident, at(12)) == _snapshot(log.fold(), at(12))
+
+
+def test_mute_is_folded_from_the_log_and_the_latest_wins():
+    log = Log(T0)
+    log.add("reminders.muted", {}, minutes=5)
+    log.add("reminders.unmuted", {}, minutes=9)
+    assert log.fold().reminders_muted is False
+    log.add("reminders.muted", {}, minutes=12)
+    assert log.fold().reminders_muted is True
