@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Label, Static
+from textual.widgets import Button, Footer, Label
 
 from cockpit.entry import COMMANDS, EntryError, short_id
 from cockpit.events import MILESTONES, STATUSES, Event
@@ -25,7 +25,7 @@ from cockpit.incident import Incident, LiveFold, TimelineItem
 from cockpit.service import Cockpit, LineError, gc_paused
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
-from widgets.panels import Checklist, Countdown, Roster
+from widgets.panels import Checklist, Countdown, Roster, Steady
 from widgets.quick_entry import EntryInput, QuickEntry
 from widgets.timeline import Timeline
 
@@ -124,7 +124,7 @@ class IncidentScreen(Screen[None]):
 
     # composing -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Static(id="header")
+        yield Steady(id="header")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield Timeline(id="timeline")
@@ -177,7 +177,7 @@ class IncidentScreen(Screen[None]):
             self.query_one(Timeline).set_items(
                 inc.visible_timeline(include_retracted=self.show_retracted), tz
             )
-        self.query_one("#header", Static).update(self._header(inc, now))
+        self.query_one("#header", Steady).show_text(self._header(inc, now))
         state = self.query_one(Countdown).show(inc, now, tz)
         self.query_one(Roster).show(inc, now)
         self.query_one(Checklist).show(inc, self.cockpit.runbook, now)
@@ -206,7 +206,7 @@ class IncidentScreen(Screen[None]):
         text = Text()
         text.append(f" {inc.ref} ", style="bold reverse")
         level = inc.level
-        theme = self.app.get_css_variables()
+        theme = self._theme_colours()
         colour = theme.get(level.colour if level else "accent", theme.get("accent", ""))
         text.append(f" {inc.severity} ", style=f"bold reverse {colour}".strip())
         text.append(f" {inc.status} ", style="bold")
@@ -226,6 +226,14 @@ class IncidentScreen(Screen[None]):
         if context:
             text.append("\n " + " · ".join(context), style="dim")
         return text
+
+    def _theme_colours(self) -> dict[str, str]:
+        """The theme's colour variables, worked out once per theme (they cost ~1 ms)."""
+        name = self.app.theme
+        if getattr(self, "_colours_for", None) != name:
+            self._colours_for = name
+            self._colours = self.app.get_css_variables()
+        return self._colours
 
     def _alert(self, state: str, now: datetime) -> None:
         """At the moment an update falls due: bell, notification, desktop notice, once;

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,6 +24,33 @@ STATE_WORDS = {
 }
 
 
+class Steady(Static):
+    """A Static for text redrawn every second: it repaints only when the text changed, and
+    asks for a new layout only when its size may have (a new line count or length). A
+    layout pass repaints every widget on the screen, which is what made each tick cost."""
+
+    _shown: Text | None = None
+
+    def show_text(self, text: Text) -> None:
+        old = self._shown
+        if old is not None and old == text:
+            return
+        layout = (
+            old is None
+            or old.plain.count("\n") != text.plain.count("\n")
+            or cell_len(old.plain) != cell_len(text.plain)
+        )
+        self._shown = text
+        self.update(text, layout=layout)
+
+    def set_title(self, title: str) -> None:
+        """Set the border title (markup-free text of ours) only when it changed: setting
+        it always repaints."""
+        if getattr(self, "_title_shown", None) != title:
+            self._title_shown = title
+            self.border_title = title
+
+
 class Countdown(Vertical):
     """Time to the next required update, in large digits, coloured by its state."""
 
@@ -37,30 +65,28 @@ class Countdown(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static(id="countdown-state")
+        yield Steady(id="countdown-state")
         yield Digits("--:--", id="countdown-digits")
-        yield Static(id="countdown-rule")
+        yield Steady(id="countdown-rule")
 
     def show(self, incident: Incident, now: datetime, tz: tzinfo) -> str:
         """Render the countdown; returns the state (none, ok, due_soon, overdue)."""
         state = incident.update_state(now)
         plan = incident.next_update
-        for name in ("ok", "due_soon", "overdue", "none"):
-            self.set_class(state == name, f"-{name}")
-        self.query_one("#countdown-state", Static).update(STATE_WORDS[state])
+        self.update_classes({f"-{name}": state == name for name in STATE_WORDS})
+        self.query_one("#countdown-state", Steady).show_text(Text(STATE_WORDS[state]))
         digits = self.query_one("#countdown-digits", Digits)
-        rule = self.query_one("#countdown-rule", Static)
+        rule = self.query_one("#countdown-rule", Steady)
         if plan is None:
-            digits.update("--:--")
-            rule.update(Text(_no_update_reason(incident), style="dim"))
-            return state
-        delta = plan.due_at - now
-        if state == "overdue":
-            digits.update("+" + format_clock(-delta))
+            value = "--:--"
+            rule.show_text(Text(_no_update_reason(incident), style="dim"))
         else:
-            digits.update(format_clock(delta))
-        due = plan.due_at.astimezone(tz).strftime("%H:%M")
-        rule.update(Text(f"due {due} · {visible(plan.rule)}", style="dim"))
+            delta = plan.due_at - now
+            value = "+" + format_clock(-delta) if state == "overdue" else format_clock(delta)
+            due = plan.due_at.astimezone(tz).strftime("%H:%M")
+            rule.show_text(Text(f"due {due} · {visible(plan.rule)}", style="dim"))
+        if digits.value != value:
+            digits.update(value)
         return state
 
 
@@ -71,7 +97,7 @@ def _no_update_reason(incident: Incident) -> str:
     return level.rule_text() if level is not None else "no policy level"
 
 
-class Roster(Static):
+class Roster(Steady):
     """The policy's roles: who holds each and for how long; unfilled ones stand out."""
 
     DEFAULT_CSS = """
@@ -96,11 +122,11 @@ class Roster(Static):
                 f"⚠ @{visible(ic.handle)} is both IC and tech lead: hand one off", style="bold"
             )
         text.rstrip()
-        self.update(text if text.plain else Text("no roles in this policy", style="dim"))
-        self.border_title = "Roles"
+        self.show_text(text if text.plain else Text("no roles in this policy", style="dim"))
+        self.set_title("Roles")
 
 
-class Checklist(Static):
+class Checklist(Steady):
     """The first thirty minutes, by phase, with each phase's budget against elapsed."""
 
     DEFAULT_CSS = """
@@ -138,5 +164,5 @@ class Checklist(Static):
                     text.append(item.title)
                 text.append(f"  {item.id}\n", style="dim italic")
         text.rstrip()
-        self.update(text)
-        self.border_title = f"First thirty minutes {done_count}/{len(runbook.items)}"
+        self.show_text(text)
+        self.set_title(f"First thirty minutes {done_count}/{len(runbook.items)}")

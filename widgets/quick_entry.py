@@ -12,7 +12,9 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -27,6 +29,12 @@ class EntryInput(Input):
         Binding("down", "history(1)", "Next", show=False, id="entry-history-forward"),
         Binding("tab", "complete", "Complete", show=False, id="entry-complete"),
     ]
+
+    # Input sets its virtual width to the text's width on every keystroke, and Widget's
+    # virtual_size asks for a layout of the whole screen when it changes: every widget on
+    # the incident screen was repainted per key. The input's height is fixed and it
+    # scrolls itself, so a repaint of the input alone is enough.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True, layout=False)
 
     class MultiLinePaste(Message):
         """Several lines were pasted; handled by `on_entry_input_multi_line_paste`."""
