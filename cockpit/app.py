@@ -89,15 +89,7 @@ class CockpitApp(App[None]):
 
     def open_incident(self, incident_id: str) -> None:
         """Show an incident's screen (the board calls this with the selected incident)."""
-        try:
-            from screens.incident import (  # type: ignore[import-not-found,unused-ignore]
-                IncidentScreen,
-            )
-        except ModuleNotFoundError as exc:  # the incident screen is not written yet
-            if exc.name != "screens.incident":
-                raise
-            self.notify("The incident screen is not available yet", severity="warning")
-            return
+        from screens.incident import IncidentScreen
 
         self.push_screen(IncidentScreen(self.cockpit, incident_id))
 

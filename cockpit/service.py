@@ -23,7 +23,7 @@ from cockpit.store import Store
 from cockpit.ulid import new_ulid
 
 if TYPE_CHECKING:  # imported when first needed: `cockpit log REF note` needs none of them
-    from cockpit.incident import Incident
+    from cockpit.incident import Incident, LiveFold
     from cockpit.policy import Policy
     from cockpit.runbook import Runbook
 
@@ -76,6 +76,7 @@ class Cockpit:
     warnings: list[str] = field(default_factory=list)
     _policy: Policy | None = None
     _runbook: Runbook | None = None
+    _live: dict[str, LiveFold] = field(default_factory=dict, repr=False)
 
     @property
     def tz(self) -> tzinfo:
@@ -186,6 +187,35 @@ class Cockpit:
 
         with gc_paused():
             return fold(self.store.recs(incident_id), self.runbook, ordered=True)
+
+    def live(self, incident_id: str) -> LiveFold:
+        """The incident held folded for the screens: read from the store once per process,
+        then kept current by `feed`. The board and the incident screen share it, so opening
+        an incident from the board reads nothing again."""
+        held = self._live.get(incident_id)
+        if held is None:
+            from cockpit.incident import LiveFold
+
+            with gc_paused():
+                held = LiveFold(self.store.recs(incident_id), self.runbook)
+            # A big incident is a million long-lived objects with no cycles among them. In
+            # the collector's oldest generation each full collection would scan them all
+            # (150 ms stalls at 50k items); frozen, reference counting still frees them.
+            gc.freeze()
+            self._live[incident_id] = held
+        return held
+
+    def feed(self, recs: list[Rec]) -> set[str]:
+        """Apply new events to the incidents held folded; returns the incidents they
+        belong to (held or not), so a screen knows what to redraw."""
+        by_incident: dict[str, list[Rec]] = {}
+        for rec in recs:
+            by_incident.setdefault(rec.incident_id, []).append(rec)
+        for incident_id, group in by_incident.items():
+            held = self._live.get(incident_id)
+            if held is not None:
+                held.add(group)
+        return set(by_incident)
 
     def context(self, incident: Incident | None) -> EntryContext:
         # An incident carries its own policy; the database's is needed only without one.

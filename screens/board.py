@@ -86,7 +86,6 @@ class BoardScreen(Screen[None]):
         self._version = -1
         self._seq = -1
         self._listed_closed = False
-        self._folded: dict[str, Incident] = {}
         self._ids: list[str] = []
         self._order: list[Incident] = []
         self._order_stale = True
@@ -108,7 +107,8 @@ class BoardScreen(Screen[None]):
         # and catch up when it shows again.
         # (Screen.is_current counts the screen just below the top one as visible.)
         top = self.app.screen
-        if top is self or (isinstance(top, ModalScreen) and self in self.app.screen_stack):
+        stack = self.app.screen_stack
+        if top is self or (isinstance(top, ModalScreen) and stack[-2:-1] == [self]):
             self.refresh_board()
 
     def on_screen_resume(self) -> None:
@@ -124,17 +124,12 @@ class BoardScreen(Screen[None]):
         listing_changed = self._listed_closed != self.show_closed
         if (version, seq) != (self._version, self._seq) or listing_changed:
             if self._seq >= 0 and seq != self._seq:
-                recs, _ = store.recs_since(self._seq)
-                for incident_id in {rec.incident_id for rec in recs}:
-                    self._folded.pop(incident_id, None)
+                self.cockpit.feed(store.recs_since(self._seq)[0])
             self._version, self._seq = version, seq
             self._listed_closed = self.show_closed
             self._ids = [row.id for row in store.incidents(include_closed=self.show_closed)]
-            for incident_id in self._ids:
-                if incident_id not in self._folded:
-                    self._folded[incident_id] = self.cockpit.incident(incident_id)
             self._order_stale = True
-        return [self._folded[i] for i in self._ids]
+        return [self.cockpit.live(i).incident for i in self._ids]
 
     def shown(self, now: datetime) -> list[Incident]:
         """The incidents on the board, filtered and in board order."""

@@ -21,8 +21,8 @@ from textual.widgets import Button, Footer, Label
 
 from cockpit.entry import COMMANDS, EntryError, short_id
 from cockpit.events import MILESTONES, STATUSES, Event
-from cockpit.incident import Incident, LiveFold, TimelineItem
-from cockpit.service import Cockpit, LineError, gc_paused
+from cockpit.incident import Incident, TimelineItem
+from cockpit.service import Cockpit, LineError
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
 from widgets.panels import Checklist, Countdown, Roster, Steady
@@ -112,8 +112,7 @@ class IncidentScreen(Screen[None]):
         store = cockpit.store
         self._seq = store.newest_seq()
         self._version = store.data_version()
-        with gc_paused():
-            self.live = LiveFold(store.recs(incident_id), cockpit.runbook)
+        self.live = cockpit.live(incident_id)
         self.show_retracted = False
         self._last_state = ""
         self._last_reminder: datetime | None = None
@@ -163,8 +162,8 @@ class IncidentScreen(Screen[None]):
             return False
         self._version = version
         recs, self._seq = store.recs_since(self._seq)
-        mine = [r for r in recs if r.incident_id == self.incident_id]
-        if mine and self.live.add(mine):
+        # The board may have applied them already (it shares the fold): redraw anyway.
+        if self.incident_id in self.cockpit.feed(recs):
             self.redraw(items=True)
             return True
         return False

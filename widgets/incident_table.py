@@ -124,6 +124,7 @@ class IncidentTable(DataTable[Text]):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._shown: list[Incident] = []
+        self._versions: list[tuple[str, int]] = []
         self._cells: dict[str, dict[str, Text]] = {}
         self._layout: tuple[tuple[str, ...], int | None] = ((), None)
 
@@ -152,11 +153,12 @@ class IncidentTable(DataTable[Text]):
         return False
 
     def show(self, incidents: list[Incident], now: datetime) -> None:
-        if len(incidents) == len(self._shown) and all(
-            a is b for a, b in zip(incidents, self._shown, strict=True)
-        ):
+        # An incident held folded is updated in place: its event count says it changed.
+        versions = [(inc.id, inc.event_count) for inc in incidents]
+        if versions == self._versions:
             self._tick(now)
             return
+        self._versions = versions
         self._shown = list(incidents)
         self._cells = {inc.id: self._row_cells(inc, now) for inc in incidents}
         self._rebuild()

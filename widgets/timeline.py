@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -92,6 +92,12 @@ class Timeline(ScrollView, can_focus=True):
         Binding("home", "cursor_first", "First", show=False, id="timeline.home"),
         Binding("end", "cursor_last", "Newest", show=False, id="timeline.end"),
     ]
+
+    # Widget.virtual_size asks for a layout of the whole screen when it changes, so each
+    # new item repainted every widget (~40 ms at 160x48). The timeline's own size does not
+    # change with its items: `set_items` updates the scrollbars itself, and showing or
+    # hiding a scrollbar still asks for a layout (Textual does that).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True, layout=False)
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "timeline--time",
@@ -238,7 +244,9 @@ class Timeline(ScrollView, can_focus=True):
         self._items = items
         self._tz = tz
         self._update_days()
-        self.virtual_size = Size(0, len(items))
+        if self.virtual_size.height != len(items):
+            self.virtual_size = Size(0, len(items))
+            self._scroll_update(self.virtual_size)
 
         if not items:
             new_cursor = -1
