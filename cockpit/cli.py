@@ -523,6 +523,8 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
         else:
             soon = " (due soon)" if state == "due_soon" else ""
             lines.append(f"next update: in {format_clock(delta)} at {when}{soon} ({plan.rule})")
+    lines.extend(_audience_lines(inc, tz, now))
+    lines.extend(_target_lines(inc, tz, now))
     if inc.impact:
         lines.append(f"impact: {visible(inc.impact)}")
     for key, value in inc.context.items():
@@ -552,10 +554,65 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
         lines.append("open hypotheses:")
         for h in open_h:
             lines.append(f"  {short_id(h.id)}  {visible(h.text)}")
+    timers = inc.active_timers()
+    if timers:
+        lines.append("timers:")
+        for timer in timers:
+            left = "at zero" if timer.expired(now) else f"in {format_clock(timer.remaining(now))}"
+            when = _stamp(timer.until, tz, now)
+            lines.append(f"  {timer.id}  {left} ({when})  {visible(timer.text)}")
     for warning in inc.warnings:
         lines.append(f"warning: {visible(warning)}")
     lines.append(f"{inc.entry_count} entries")
     return "\n".join(lines)
+
+
+def _audience_lines(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
+    """The audiences other than internal (which the `next update` line shows)."""
+    from cockpit.text import visible
+    from cockpit.timefmt import format_clock
+
+    lines = []
+    for audience in inc.update_plans:
+        if audience.audience == "internal":
+            continue
+        plan = audience.plan
+        delta = plan.due_at - now
+        when = _stamp(plan.due_at, tz, now)
+        state = plan.state(now)
+        name = visible(audience.label.lower())
+        if state == "overdue":
+            due = f"OVERDUE by {format_clock(-delta)} (due {when}; {plan.rule})"
+        else:
+            soon = " (due soon)" if state == "due_soon" else ""
+            due = f"in {format_clock(delta)} at {when}{soon} ({plan.rule})"
+        lines.append(f"{name} update: {visible(due)}")
+    return lines
+
+
+def _target_lines(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
+    """Response and resolution targets and escalation steps, with what to do if breached."""
+    from cockpit.text import visible
+    from cockpit.timefmt import format_clock
+
+    if not inc.targets:
+        return []
+    lines = ["targets:"]
+    for target in inc.targets:
+        state = target.state(now)
+        when = _stamp(target.due_at, tz, now)
+        if state in ("met", "met_late"):
+            assert target.met_at is not None
+            late = " (late)" if state == "met_late" else ""
+            shown = f"met {_stamp(target.met_at, tz, now)}{late}"
+        elif state == "pending":
+            shown = f"in {format_clock(target.due_at - now)} at {when}"
+        elif state == "breached":
+            shown = f"BREACHED {format_clock(now - target.due_at)} ago: {target.action}"
+        else:
+            shown = f"missed (due {when})"
+        lines.append(f"  {visible(target.label)}: {visible(shown)}")
+    return lines
 
 
 KIND_MARKS = {
