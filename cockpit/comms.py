@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from cockpit.config import ConfigError, config_dir, load_data
 from cockpit.timefmt import format_duration
@@ -169,6 +169,11 @@ def render(text: str, values: Mapping[str, str]) -> str:
 
 
 # templates as data ---------------------------------------------------------------------
+def _allowed(info: ValidationInfo) -> frozenset[str] | None:
+    """The placeholders a template may use: the public ones for a public audience."""
+    return PUBLIC_FIELDS if info.data.get("audience") in PUBLIC_AUDIENCES else None
+
+
 class Template(BaseModel):
     """One message template. `stages` may give a text per public stage, used instead of
     `body` while the incident is at that stage."""
@@ -186,32 +191,22 @@ class Template(BaseModel):
 
     @field_validator("body")
     @classmethod
-    def _body(cls, value: str) -> str:
+    def _body(cls, value: str, info: ValidationInfo) -> str:
         try:
-            check_placeholders(value)
+            check_placeholders(value, _allowed(info))
         except TemplateError as exc:
             raise ValueError(str(exc)) from None
         return value
 
     @field_validator("stages")
     @classmethod
-    def _stages(cls, value: dict[str, str]) -> dict[str, str]:
+    def _stages(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
         for stage, text in value.items():
             try:
-                check_placeholders(text)
+                check_placeholders(text, _allowed(info))
             except TemplateError as exc:
                 raise ValueError(f"{stage}: {exc}") from None
         return value
-
-    @model_validator(mode="after")
-    def _public(self) -> Template:
-        if self.audience in PUBLIC_AUDIENCES:
-            for key, text in [("body", self.body), *self.stages.items()]:
-                try:
-                    check_placeholders(text, PUBLIC_FIELDS)
-                except TemplateError as exc:
-                    raise ValueError(f"{key}: {exc}") from None
-        return self
 
     def text_for(self, stage: str) -> str:
         """The text to fill at a public stage: that stage's own, else the body."""
@@ -429,7 +424,7 @@ def fill_values(
     decisions = [e for e in entries if e.kind == "entry.decision"]
     todos = [e for e in entries if e.kind == "entry.todo"]
     open_h = [h for h in inc.hypotheses() if h.state in (None, "open")]
-    impact = inc.impact.strip()
+    impact = inc.impact if inc.impact.strip() else ""  # as typed; blank is none
     people = {t.handle for t in inc.role_history} | {i.rec.author for i in inc.timeline}
     services = [str(s) for s in inc.context.get("services", []) or []]
     public = scrub(impact, [*people, *services, inc.ref]) if impact else ""
@@ -468,7 +463,7 @@ def fill_values(
         "public_impact": public or "a problem affecting some of our services",
         "customer_impact": customer,
         "business_impact": f"{severity}: {impact or 'impact still being assessed'}",
-        "what_happened": inc.summary.strip() or impact or inc.title,
+        "what_happened": (inc.summary if inc.summary.strip() else "") or impact or inc.title,
         "services": ", ".join(services) or "none listed",
         "bridge": str(inc.context.get("bridge") or "none"),
         "channel": str(inc.context.get("channel") or "none"),
