@@ -873,7 +873,7 @@ def _known_policy(name: str, names: list[str]) -> None:
 
 # stakeholder updates and the handoff brief ------------------------------------------------
 def cmd_update(args: argparse.Namespace) -> int:
-    from cockpit.comms import draft_update, escalate_to, load_template, template_names
+    from cockpit.comms import draft_update, escalation_for, load_template, template_names
     from cockpit.entry import EntryError, parse_future
 
     cockpit, inc = _load(args)
@@ -918,10 +918,7 @@ def cmd_update(args: argparse.Namespace) -> int:
         else:
             _print_text(text)
         return 0
-    level = inc.level
-    escalated = (
-        escalate_to(inc) if audience == "escalation" and level and level.escalation else None
-    )
+    escalated = escalation_for(inc, audience)
     try:
         event = cockpit.send_update(
             inc.id,

@@ -511,6 +511,16 @@ def escalate_to(inc: Incident) -> str:
     return steps[min(sent, len(steps) - 1)].to
 
 
+def escalation_for(inc: Incident, audience: str) -> str | None:
+    """Whom sending to `audience` escalates to: for the escalation audience at a level
+    with escalation steps, the next step (pass it to `Cockpit.send_update(escalated_to=)`
+    so the page also meets that step's target); otherwise None."""
+    level = inc.level
+    if audience != "escalation" or level is None or not level.escalation:
+        return None
+    return escalate_to(inc)
+
+
 # drafts ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class UpdateDraft:
