@@ -126,6 +126,31 @@ def build_parser() -> Parser:
     p.add_argument("action", nargs="?", choices=["list", "show", "use"], default="list")
     p.add_argument("name", nargs="?")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "update", parents=[common], help="record a stakeholder update, from a template or text"
+    )
+    p.add_argument("ref", metavar="REF")
+    p.add_argument(
+        "--template",
+        "-t",
+        metavar="NAME",
+        required=True,
+        help="ack, internal, executive, status, escalation, resolution (or one of yours)",
+    )
+    p.add_argument("--audience", "-a", metavar="A", help="default: the template's audience")
+    p.add_argument(
+        "--text", metavar="TEXT", help="send this instead of the filled template (- reads stdin)"
+    )
+    p.add_argument("--next", metavar="WHEN", help="promise the next update (30m, 15:40)")
+    p.add_argument(
+        "--dry-run", action="store_true", help="print the text; record and write nothing"
+    )
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("brief", parents=[common], help="a handoff brief of an incident's state")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -498,6 +523,8 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
         else:
             soon = " (due soon)" if state == "due_soon" else ""
             lines.append(f"next update: in {format_clock(delta)} at {when}{soon} ({plan.rule})")
+    lines.extend(_audience_lines(inc, tz, now))
+    lines.extend(_target_lines(inc, tz, now))
     if inc.impact:
         lines.append(f"impact: {visible(inc.impact)}")
     for key, value in inc.context.items():
@@ -527,10 +554,65 @@ def render_show(inc: Incident, data: dict[str, Any], cockpit: Cockpit, now: date
         lines.append("open hypotheses:")
         for h in open_h:
             lines.append(f"  {short_id(h.id)}  {visible(h.text)}")
+    timers = inc.active_timers()
+    if timers:
+        lines.append("timers:")
+        for timer in timers:
+            left = "at zero" if timer.expired(now) else f"in {format_clock(timer.remaining(now))}"
+            when = _stamp(timer.until, tz, now)
+            lines.append(f"  {timer.id}  {left} ({when})  {visible(timer.text)}")
     for warning in inc.warnings:
         lines.append(f"warning: {visible(warning)}")
     lines.append(f"{inc.entry_count} entries")
     return "\n".join(lines)
+
+
+def _audience_lines(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
+    """The audiences other than internal (which the `next update` line shows)."""
+    from cockpit.text import visible
+    from cockpit.timefmt import format_clock
+
+    lines = []
+    for audience in inc.update_plans:
+        if audience.audience == "internal":
+            continue
+        plan = audience.plan
+        delta = plan.due_at - now
+        when = _stamp(plan.due_at, tz, now)
+        state = plan.state(now)
+        name = visible(audience.label.lower())
+        if state == "overdue":
+            due = f"OVERDUE by {format_clock(-delta)} (due {when}; {plan.rule})"
+        else:
+            soon = " (due soon)" if state == "due_soon" else ""
+            due = f"in {format_clock(delta)} at {when}{soon} ({plan.rule})"
+        lines.append(f"{name} update: {visible(due)}")
+    return lines
+
+
+def _target_lines(inc: Incident, tz: tzinfo, now: datetime) -> list[str]:
+    """Response and resolution targets and escalation steps, with what to do if breached."""
+    from cockpit.text import visible
+    from cockpit.timefmt import format_clock
+
+    if not inc.targets:
+        return []
+    lines = ["targets:"]
+    for target in inc.targets:
+        state = target.state(now)
+        when = _stamp(target.due_at, tz, now)
+        if state in ("met", "met_late"):
+            assert target.met_at is not None
+            late = " (late)" if state == "met_late" else ""
+            shown = f"met {_stamp(target.met_at, tz, now)}{late}"
+        elif state == "pending":
+            shown = f"in {format_clock(target.due_at - now)} at {when}"
+        elif state == "breached":
+            shown = f"BREACHED {format_clock(now - target.due_at)} ago: {target.action}"
+        else:
+            shown = f"missed (due {when})"
+        lines.append(f"  {visible(target.label)}: {visible(shown)}")
+    return lines
 
 
 KIND_MARKS = {
@@ -789,6 +871,170 @@ def _known_policy(name: str, names: list[str]) -> None:
     raise CliError(f"no policy is named {name!r} (known: {', '.join(names)}){extra}")
 
 
+# stakeholder updates and the handoff brief ------------------------------------------------
+def cmd_update(args: argparse.Namespace) -> int:
+    from cockpit.comms import draft_update, escalation_for, load_template, template_names
+    from cockpit.entry import EntryError, parse_future
+
+    cockpit, inc = _load(args)
+    names = template_names()
+    if args.template not in names:
+        import difflib
+
+        hint = difflib.get_close_matches(args.template, names, n=1)
+        extra = f"; did you mean {hint[0]!r}?" if hint else ""
+        raise CliError(
+            f"--template: no template is named {args.template!r} (known: {', '.join(names)}){extra}"
+        )
+    template, warnings = load_template(args.template)
+    cockpit.warnings.extend(warnings)
+    audience = _audience(inc, args.audience, template.audience)
+    now = cockpit.now()
+    promise = None
+    if args.next is not None:
+        try:
+            promise = parse_future(args.next, now, cockpit.tz)
+        except ValueError as exc:
+            raise CliError(f"--next: {exc}") from None
+    text: str | None = None
+    if args.text == "-":
+        text = _stdin_text()
+    elif args.text is not None:
+        text = args.text
+    if text is not None and not text.strip():
+        raise CliError("--text: the update is empty; nothing was recorded")
+    # The message names times in the incident's own zone: its readers are not the viewer.
+    draft = draft_update(inc, template, now, audience=audience, next_update_at=promise)
+    if text is None:
+        text = draft.text
+    elif promise is None:
+        from dataclasses import replace
+
+        draft = replace(draft, text=text, next_update_at=None)  # the text promises nothing
+    if args.dry_run:
+        _warn(cockpit)
+        if args.json:
+            _print_json(_draft_json(draft, text))
+        else:
+            _print_text(text)
+        return 0
+    escalated = escalation_for(inc, audience)
+    try:
+        event = cockpit.send_update(
+            inc.id,
+            text=text,
+            audience=audience,
+            template=template.name,
+            next_update_at=draft.next_update_at,
+            escalated_to=escalated,
+        )
+    except EntryError as exc:
+        raise CliError(f"{exc.message}; nothing was recorded") from None
+    deliveries = cockpit.publish_update(event)
+    _warn(cockpit)
+    for delivery in deliveries:
+        if not delivery.ok:
+            print(
+                f"cockpit: warning: the update is recorded, but {_visible(delivery.message())}",
+                file=sys.stderr,
+            )
+    if args.json:
+        _print_json({"event": event.to_json(), "deliveries": [d.to_json() for d in deliveries]})
+        return 0
+    when = _stamp(event.occurred_at, cockpit.tz, now)
+    line = f"recorded update to {audience} ({template.name}) {event.id} at {when}"
+    if draft.next_update_at is not None:
+        line += f"; next update promised by {_stamp(draft.next_update_at, cockpit.tz, now)}"
+    if escalated:
+        line += f"; escalated to {_visible(escalated)}"
+    print(line)
+    _print_text(text, prefix="  | ")
+    for delivery in deliveries:
+        if delivery.ok:
+            print(
+                f"wrote {_visible(delivery.where)}"
+                if delivery.publisher == "file"
+                else _visible(delivery.message())
+            )
+    return 0
+
+
+def _audience(inc: Incident, given: str | None, default: str) -> str:
+    """The audience to record: the template's, or a known one the user named (a prefix
+    will do: `exec`)."""
+    if given is None:
+        return default
+    from cockpit.comms import AUDIENCES
+
+    known = list(AUDIENCES)
+    finder = getattr(inc.policy, "find_audience", None)
+    found = finder(given) if finder is not None else None
+    if found is not None:
+        return str(found)
+    extra = getattr(inc.policy, "audience_labels", None)
+    if extra is not None:
+        known += [k for k in extra() if k not in known]
+    known += [str(u.data.get("audience")) for u in inc.updates if u.data.get("audience")]
+    known = list(dict.fromkeys(known))
+    wanted = given.strip().lower()
+    if wanted in known:
+        return wanted
+    matches = [k for k in known if k.startswith(wanted)] if wanted else []
+    if len(matches) == 1:
+        return matches[0]
+    import difflib
+
+    hint = difflib.get_close_matches(wanted, known, n=1)
+    tail = f"; did you mean {hint[0]!r}?" if hint else ""
+    raise CliError(f"--audience: {given!r} is not an audience (known: {', '.join(known)}){tail}")
+
+
+def _stdin_text() -> str:
+    """All of standard input as one text (it may have several lines), UTF-8."""
+    raw = sys.stdin.buffer.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CliError("standard input is not valid UTF-8 text; nothing was recorded") from None
+    return text.rstrip("\r\n")
+
+
+def _visible(text: str) -> str:
+    from cockpit.text import visible
+
+    return visible(text)
+
+
+def _print_text(text: str, prefix: str = "") -> None:
+    """User text on the terminal, one line at a time, control characters made visible."""
+    for line in text.split("\n"):
+        print(prefix + _visible(line))
+
+
+def _draft_json(draft: Any, text: str) -> dict[str, Any]:
+    from cockpit.timefmt import format_ts
+
+    return {
+        "template": draft.template,
+        "audience": draft.audience,
+        "text": text,
+        "next_update_at": format_ts(draft.next_update_at) if draft.next_update_at else None,
+    }
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    from cockpit.brief import handoff_brief
+
+    cockpit, inc = _load(args)
+    brief = handoff_brief(inc, cockpit.runbook, cockpit.now(), cockpit.tz)
+    _warn(cockpit)
+    if args.json:
+        _print_json(brief.to_json())
+    else:
+        _print_text(brief.text())
+    return 0
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     cockpit = _cockpit(args)
     from cockpit.app import make_app
@@ -808,4 +1054,6 @@ COMMANDS = {
     "search": cmd_search,
     "export": cmd_export,
     "policy": cmd_policy,
+    "update": cmd_update,
+    "brief": cmd_brief,
 }

@@ -95,6 +95,8 @@ KIND_WORDS = {
     "update.snoozed": "snooze",
     "timer.set": "timer",
     "timer.cancelled": "timer cancellation",
+    "timer.extended": "timer extension",
+    "escalation.made": "escalation",
     "milestone.set": "milestone",
     "reminders.muted": "mute",
     "reminders.unmuted": "unmute",
@@ -577,37 +579,97 @@ def _future(a: _Args, tok: _Tok, *, clock_times: bool = True) -> datetime:
         raise EntryError(str(exc), tok.col) from None
 
 
+def _audience_and_time(a: _Args, example: str) -> tuple[dict[str, Any], _Tok]:
+    """`[AUDIENCE] WHEN`: an audience only when two words are given, so `/next 20m`
+    stays internal and a typo in the time is never read as an audience."""
+    tok = a.need(0, f"when, e.g. {example}")
+    if len(a.args) < 2:
+        return {}, tok
+    a.no_more(2)
+    policy = a.ctx.active_policy
+    known = policy.audience_labels() if policy is not None else {"internal": "Internal"}
+    key = policy.find_audience(tok.text) if policy is not None else None
+    if key is None and tok.text.lower() in known:
+        key = tok.text.lower()
+    if key is None:
+        raise EntryError(
+            f"{tok.text!r} is not an audience; expected one of {', '.join(known)}", tok.col
+        )
+    return ({} if key == "internal" else {"audience": key}), a.args[1]
+
+
 def _next(a: _Args) -> list[Draft]:
-    tok = a.need(0, "when, e.g. /next 20m or /next 15:40")
-    a.no_more(1)
+    data, tok = _audience_and_time(a, "/next 20m, /next 15:40 or /next executive 30m")
     at = _future(a, tok)
-    return [a.draft("update.promised", {"at": format_ts(at)})]
+    return [a.draft("update.promised", {"at": format_ts(at), **data})]
 
 
 def _snooze(a: _Args) -> list[Draft]:
-    tok = a.need(0, "how long, e.g. /snooze 10m")
-    a.no_more(1)
+    data, tok = _audience_and_time(a, "/snooze 10m or /snooze status 10m")
     until = _future(a, tok, clock_times=False)
-    return [a.draft("update.snoozed", {"until": format_ts(until)})]
+    return [a.draft("update.snoozed", {"until": format_ts(until), **data})]
+
+
+def _find_timer(a: _Args, tok: _Tok) -> str:
+    """A running (not cancelled) timer by its id or a prefix of it."""
+    incident = a.incident
+    running = [t.id for t in incident.active_timers()]
+    wanted = tok.text.lower()
+    found = [t for t in running if t.lower() == wanted] or [
+        t for t in running if t.lower().startswith(wanted)
+    ]
+    if len(found) != 1:
+        known = ", ".join(running) or "none"
+        raise EntryError(f"{tok.text!r} is not a running timer (timers: {known})", tok.col)
+    return found[0]
 
 
 def _timer(a: _Args) -> list[Draft]:
     first = a.need(0, "a duration and what it is for, e.g. /timer 10m check replica lag")
-    if first.text.lower() == "cancel":
+    word = first.text.lower()
+    if word == "cancel":
         tok = a.need(1, "a timer id, e.g. /timer cancel t3k9")
         a.no_more(2)
-        incident = a.incident
-        wanted = tok.text.lower()
-        found = [t for t in incident.timers if t.lower().startswith(wanted)]
-        if len(found) != 1:
-            known = ", ".join(incident.timers) or "none"
-            raise EntryError(f"{tok.text!r} is not a running timer (timers: {known})", tok.col)
-        return [a.draft("timer.cancelled", {"timer": found[0]})]
+        return [a.draft("timer.cancelled", {"timer": _find_timer(a, tok)})]
+    if word == "extend":
+        tok = a.need(1, "a timer id and how much longer, e.g. /timer extend t3k9 5m")
+        by = a.need(2, "how much longer, e.g. /timer extend t3k9 5m")
+        a.no_more(3)
+        timer_id = _find_timer(a, tok)
+        timer = a.incident.timers[timer_id]
+        try:
+            delta = parse_duration(by.text)
+        except ValueError as exc:
+            raise EntryError(f"{exc}; expected a duration like 5m", by.col) from None
+        if delta <= timedelta(0):
+            raise EntryError("expected a duration above zero, like 5m", by.col)
+        # A timer that already ran out runs again from now.
+        until = max(timer.until, to_utc(a.occurred)) + delta
+        return [a.draft("timer.extended", {"timer": timer_id, "until": format_ts(until)})]
     until = _future(a, first)
     text = a.text_after(1)
     existing = set(a.ctx.incident.timers) if a.ctx.incident is not None else set()
     timer_id = _new_timer_id(existing)
     return [a.draft("timer.set", {"timer": timer_id, "until": format_ts(until), "text": text})]
+
+
+def _escalate(a: _Args) -> list[Draft]:
+    """`/escalate` alone: the level's next escalation step not yet made; `/escalate WHO`:
+    a step whose `to` starts with WHO, else WHO as typed."""
+    incident = a.incident
+    level = incident.level
+    steps = level.escalation if level is not None else []
+    made = {r.data.get("to", "").casefold() for r in incident.escalations}
+    text = a.text_after(0)
+    if not text:
+        pending = [s for s in steps if s.to.casefold() not in made]
+        if not pending:
+            where = f"{level.key} has no escalation step left" if level else "no level is set"
+            raise EntryError(f"/escalate needs whom you escalated to: {where}", a.end_col)
+        return [a.draft("escalation.made", {"to": pending[0].to})]
+    wanted = text.casefold()
+    found = [s.to for s in steps if s.to.casefold().startswith(wanted)]
+    return [a.draft("escalation.made", {"to": found[0] if len(found) == 1 else text})]
 
 
 def _new_timer_id(existing: set[str]) -> str:
@@ -753,8 +815,20 @@ def _command_list() -> dict[str, Command]:
         ("check", "/check ID", "tick a first-thirty-minutes checklist item", _check, True),
         ("uncheck", "/uncheck ID", "untick a checklist item", _uncheck, True),
         ("update", "/update [TEXT]", "record that a stakeholder update went out", _update, False),
-        ("next", "/next 20m|15:40", "promise the next update", _next, False),
-        ("snooze", "/snooze 10m", "put off the update reminder", _snooze, False),
+        (
+            "next",
+            "/next [AUDIENCE] 20m|15:40",
+            "promise the next update (internal unless an audience is named)",
+            _next,
+            False,
+        ),
+        (
+            "snooze",
+            "/snooze [AUDIENCE] 10m",
+            "put off the update reminder (internal unless an audience is named)",
+            _snooze,
+            False,
+        ),
         (
             "mute",
             "/mute",
@@ -765,10 +839,17 @@ def _command_list() -> dict[str, Command]:
         ("unmute", "/unmute", "bring the overdue reminder back", _mute("reminders.unmuted"), False),
         (
             "timer",
-            "/timer 10m TEXT | /timer cancel ID",
-            "start or cancel a countdown",
+            "/timer 10m TEXT | /timer cancel ID | /timer extend ID 5m",
+            "start, cancel or extend a countdown",
             _timer,
             False,
+        ),
+        (
+            "escalate",
+            "/escalate [WHO]",
+            "record an escalation (alone: the level's next escalation step)",
+            _escalate,
+            True,
         ),
         (
             "ms",

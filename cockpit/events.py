@@ -129,10 +129,12 @@ class UpdateSent(Payload):
 
 class UpdatePromised(Payload):
     at: UtcTime
+    audience: str = "internal"
 
 
 class UpdateSnoozed(Payload):
     until: UtcTime
+    audience: str = "internal"
 
 
 class TimerSet(Payload):
@@ -143,6 +145,20 @@ class TimerSet(Payload):
 
 class TimerCancelled(Payload):
     timer: str
+
+
+class TimerExtended(Payload):
+    """The timer now runs until `until` (the extension is worked out when it is typed)."""
+
+    timer: str
+    until: UtcTime
+
+
+class EscalationMade(Payload):
+    """Someone escalated to `to` (a policy step's `to`, or whoever was called)."""
+
+    to: str = Field(min_length=1)
+    text: str = ""
 
 
 class Nothing(Payload):
@@ -188,6 +204,8 @@ PAYLOADS: dict[str, type[Payload]] = {
     "update.snoozed": UpdateSnoozed,
     "timer.set": TimerSet,
     "timer.cancelled": TimerCancelled,
+    "timer.extended": TimerExtended,
+    "escalation.made": EscalationMade,
     "milestone.set": MilestoneSet,
     "reminders.muted": Nothing,
     "reminders.unmuted": Nothing,
@@ -221,6 +239,8 @@ Kind = Literal[
     "update.snoozed",
     "timer.set",
     "timer.cancelled",
+    "timer.extended",
+    "escalation.made",
     "milestone.set",
     "reminders.muted",
     "reminders.unmuted",

@@ -16,7 +16,7 @@ from typing import Any
 
 from cockpit.clock import zone as zone_info
 from cockpit.events import ENTRY_KINDS, MILESTONES, Rec, short_id
-from cockpit.policy import Level, Policy
+from cockpit.policy import INTERNAL, Audience, Level, Policy
 from cockpit.runbook import Item, Runbook
 from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
 
@@ -130,12 +130,22 @@ class Tenure:
 
 @dataclass(slots=True)
 class Timer:
+    """A deputy timer ("back to you in 10 minutes"). Running out is derived from `now`,
+    never logged; setting, extending and cancelling it are."""
+
     id: str
     until: datetime
     text: str
     set_at: datetime
     author: str
     cancelled_at: datetime | None = None
+    extended_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.cancelled_at is None and now >= self.until
+
+    def remaining(self, now: datetime) -> timedelta:
+        return max(self.until - now, timedelta(0))
 
 
 @dataclass(slots=True)
@@ -158,6 +168,86 @@ class UpdatePlan:
         if now >= self.due_at - self.soon_window:
             return "due_soon"
         return "ok"
+
+
+@dataclass(slots=True)
+class AudiencePlan:
+    """One audience owed updates at the incident's level: when it last had one and when
+    the next is due. `plan` follows the same rule as the internal `next_update`."""
+
+    audience: str
+    label: str
+    last_update_at: datetime | None
+    plan: UpdatePlan
+
+    @property
+    def due_at(self) -> datetime:
+        return self.plan.due_at
+
+    def state(self, now: datetime) -> str:
+        """`ok`, `due_soon` or `overdue`."""
+        return self.plan.state(now)
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "audience": self.audience,
+            "last_update_at": format_ts(self.last_update_at) if self.last_update_at else None,
+            "next_update_due_at": format_ts(self.plan.due_at),
+            "overdue": self.plan.state(now) == "overdue",
+        }
+
+
+@dataclass(slots=True, frozen=True)
+class Target:
+    """A response or resolution target (`acknowledge`, `mitigate`, `resolve`) or an
+    escalation step (`escalate-1`, ...) of the incident's level. `met_at` is when the
+    milestone (or the logged escalation) that meets it happened; whether it is breached
+    follows from `now` and is never logged."""
+
+    name: str
+    label: str
+    due_at: datetime
+    met_at: datetime | None
+    action: str  # what to do when it is breached or due, for the screen's prompt
+    stopped_at: datetime | None = None  # the incident stopped being active, unmet
+
+    @property
+    def is_escalation(self) -> bool:
+        return self.name.startswith("escalate")
+
+    def breached(self, now: datetime) -> bool:
+        """Met after it was due, or still unmet at its due time (at `now`, or when the
+        incident was resolved or closed)."""
+        if self.met_at is not None:
+            return self.met_at > self.due_at
+        end = self.stopped_at if self.stopped_at is not None else now
+        return end >= self.due_at
+
+    def state(self, now: datetime) -> str:
+        """`met`, `met_late`, `pending` (time remains), `breached` (unmet, past due) or
+        `missed` (the incident ended unmet after its due time)."""
+        if self.met_at is not None:
+            return "met_late" if self.met_at > self.due_at else "met"
+        if not self.breached(now):
+            return "pending"
+        return "missed" if self.stopped_at is not None else "breached"
+
+    def prompt(self, now: datetime) -> bool:
+        """Should the screen ask for `action` now: unmet, past due, incident still active."""
+        return self.state(now) == "breached"
+
+    def remaining(self, now: datetime) -> timedelta:
+        return self.due_at - now
+
+    def to_json(self, now: datetime) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "due_at": format_ts(self.due_at),
+            "met_at": format_ts(self.met_at) if self.met_at else None,
+            "breached": self.breached(now),
+            "action": self.action,
+        }
 
 
 @dataclass
@@ -190,6 +280,9 @@ class Incident:
     event_count: int = 0
     last_recorded_us: int = 0
     next_update: UpdatePlan | None = None
+    update_plans: list[AudiencePlan] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    escalations: list[Rec] = field(default_factory=list)
     runbook: Runbook | None = None
     closed_at: datetime | None = None
 
@@ -246,6 +339,50 @@ class Incident:
     def last_update_at(self) -> datetime | None:
         internal = [u for u in self.updates if u.data.get("audience", "internal") == "internal"]
         return internal[-1].occurred_at if internal else None
+
+    @property
+    def customer_facing(self) -> bool:
+        return _truthy(self.context.get("customer_facing"))
+
+    def last_update_for(self, audience: str) -> datetime | None:
+        """When `audience` last had an update, whatever the level owes it now."""
+        sent = [u for u in self.updates if u.data.get("audience", INTERNAL) == audience]
+        return sent[-1].occurred_at if sent else None
+
+    def update_plan(self, audience: str) -> AudiencePlan | None:
+        for plan in self.update_plans:
+            if plan.audience == audience:
+                return plan
+        return None
+
+    def soonest_update(self) -> AudiencePlan | None:
+        """The audience whose next update is due first (internal wins a tie): the board's
+        countdown."""
+        if not self.update_plans:
+            return None
+        return min(self.update_plans, key=lambda p: p.due_at)
+
+    def overdue_updates(self, now: datetime) -> list[AudiencePlan]:
+        return [p for p in self.update_plans if p.state(now) == "overdue"]
+
+    def target(self, name: str) -> Target | None:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        return None
+
+    def prompts(self, now: datetime) -> list[Target]:
+        """Breached targets and due escalations that still call for the action they name,
+        soonest due first (empty once the incident is resolved or closed)."""
+        return [t for t in self.targets if t.prompt(now)]
+
+    def running_timers(self, now: datetime) -> list[Timer]:
+        """Timers not cancelled and not yet at zero, soonest first."""
+        return [t for t in self.active_timers() if now < t.until]
+
+    def expired_timers(self, now: datetime) -> list[Timer]:
+        """Timers not cancelled that have reached zero at `now`, earliest first."""
+        return [t for t in self.active_timers() if now >= t.until]
 
     def visible_timeline(self, include_retracted: bool = False) -> list[TimelineItem]:
         if include_retracted:
@@ -374,6 +511,8 @@ class Incident:
             "next_update_rule": plan.rule if plan else None,
             "update_state": self.update_state(now),
             "update_overdue": self.update_state(now) == "overdue",
+            "updates": [p.to_json(now) for p in self.update_plans],
+            "targets": [t.to_json(now) for t in self.targets],
             "elapsed_seconds": int(self.elapsed(now).total_seconds()),
             "warnings": list(self.warnings),
             "entry_count": self.entry_count,
@@ -468,7 +607,12 @@ class _Folder:
         self.milestone_keys: dict[str, tuple[int, str]] = {}
         self.status_milestones: dict[str, datetime] = {}
         self.severity_changes: list[tuple[datetime, str, str]] = []  # (at, old, new)
-        self.overrides: list[Rec] = []  # promises and snoozes
+        # Per audience: where severity_changes stood at its last update, and the promises
+        # and snoozes made since.
+        self.change_marks: dict[str, int] = {}
+        self.overrides: dict[str, list[Rec]] = {}
+        self.customer_facing_since: datetime | None = None
+        self.last_sent: dict[str, datetime] = {}  # audience -> its latest update
         self.services: list[str] = []
         self.checklist_state: dict[str, datetime | None] = {}
         self.severity_seen = False
@@ -543,6 +687,12 @@ class _Folder:
                 self.services.append(name)
             self.inc.context["services"] = list(self.services)
         else:
+            if key == "customer_facing":
+                was, now = _truthy(self.inc.context.get(key)), _truthy(value)
+                if now and not was:
+                    self.customer_facing_since = rec.occurred_at
+                elif not now:
+                    self.customer_facing_since = None
             self.inc.context[key] = value
 
     def first(self, key: str, at: datetime) -> None:
@@ -593,16 +743,18 @@ class _Folder:
         if rec.data.get("next_update_at"):
             self.first("promise", rec.occurred_at)
         self.inc.updates.append(rec)
-        if rec.data.get("audience", "internal") == "internal":
-            self.overrides = []
-            self.severity_changes = []
-            if rec.data.get("next_update_at"):
-                self.overrides.append(rec)
+        audience = rec.data.get("audience", INTERNAL)
+        self.last_sent[audience] = rec.occurred_at
+        self.change_marks[audience] = len(self.severity_changes)
+        self.overrides[audience] = [rec] if rec.data.get("next_update_at") else []
 
     def override_(self, rec: Rec) -> None:
         if rec.kind == "update.promised":
             self.first("promise", rec.occurred_at)
-        self.overrides.append(rec)
+        self.overrides.setdefault(rec.data.get("audience", INTERNAL), []).append(rec)
+
+    def escalated_(self, rec: Rec) -> None:
+        self.inc.escalations.append(rec)
 
     def timer_set_(self, rec: Rec) -> None:
         until = rec.time("until")
@@ -618,6 +770,13 @@ class _Folder:
         timer = self.inc.timers.get(rec.data["timer"])
         if timer is not None and timer.cancelled_at is None:
             timer.cancelled_at = rec.occurred_at
+
+    def timer_extended_(self, rec: Rec) -> None:
+        timer = self.inc.timers.get(rec.data["timer"])
+        until = rec.time("until")
+        if timer is not None and timer.cancelled_at is None and until is not None:
+            timer.until = until
+            timer.extended_at = rec.occurred_at
 
     def milestone_(self, rec: Rec) -> None:
         # A milestone is corrected by setting it again, possibly to an earlier time: the
@@ -660,7 +819,10 @@ class _Folder:
             a, b = milestones.get(first), milestones.get(second)
             if a is not None and b is not None and b < a:
                 warnings.append(f"{second} before {first}")
-        inc.next_update = self._plan()
+        inc.update_plans = self._plans()
+        internal = inc.update_plans[0] if inc.update_plans else None
+        inc.next_update = internal.plan if internal and internal.audience == INTERNAL else None
+        inc.targets = self._targets()
         return inc
 
     def _timeline(self) -> None:
@@ -714,32 +876,54 @@ class _Folder:
                 else:
                     self.modifier_warnings.append(f"{rec.id}: only hypotheses can be confirmed")
 
-    def _plan(self) -> UpdatePlan | None:
+    def _plans(self) -> list[AudiencePlan]:
+        """Every audience the level owes updates, internal first, while active."""
         inc = self.inc
         level = inc.level
-        if level is None or level.cadence is None or not inc.is_active or inc.declared_at is None:
-            return None
-        assert level.first_update is not None
-        last = inc.last_update_at
-        cadence = timedelta(seconds=level.cadence)
+        if level is None or not inc.is_active or inc.declared_at is None:
+            return []
+        plans = []
+        for audience in level.update_audiences(inc.customer_facing):
+            last = self.last_sent.get(audience.key)
+            plan = self._plan(level, audience, last, inc.declared_at)
+            plans.append(AudiencePlan(audience.key, audience.label, last, plan))
+        return plans
+
+    def _plan(
+        self, level: Level, audience: Audience, last: datetime | None, declared_at: datetime
+    ) -> UpdatePlan:
+        inc = self.inc
+        if audience.key == INTERNAL:
+            prefix = level.key
+        else:
+            prefix = f"{level.key} {audience.label.lower()}"
+        changes = self.severity_changes[self.change_marks.get(audience.key, 0) :]
+        became_public = self.customer_facing_since if audience.customer_facing_only else None
+        if became_public is not None and last is not None and became_public > last:
+            last = None  # customer-facing again since its last update: a first update is owed
+        cadence = timedelta(seconds=audience.cadence)
         if last is not None:
             base = last + cadence
-            rule = f"{level.key}: every {_mins(cadence)}"
+            rule = f"{prefix}: every {_mins(cadence)}"
             interval = cadence
         else:
-            start = inc.declared_at
-            # Moving onto a level with updates from one without starts the clock afresh.
+            start = declared_at
+            if became_public is not None:
+                start = max(start, became_public)
+            # Moving onto a level that owes this audience from one that did not starts its
+            # clock afresh.
             if self.declared is not None and inc.policy is not None:
-                for changed, old, _new in self.severity_changes:
-                    if not _has_cadence(inc.policy, old):
+                for changed, old, _new in changes:
+                    if not _has_audience(inc.policy, old, audience.key):
                         start = max(start, changed)
-            first = timedelta(seconds=level.first_update)
+            first = timedelta(seconds=audience.first_update)
             base = start + first
-            rule = f"{level.key}: first update within {_mins(first)}"
+            rule = f"{prefix}: first update within {_mins(first)}"
             interval = first
-        if not self.overrides:
+        overrides = self.overrides.get(audience.key)
+        if not overrides:
             return UpdatePlan(base, rule, interval)
-        override = self.overrides[-1]
+        override = overrides[-1]
         at: datetime | None
         if override.kind == "update.sent":
             at = override.time("next_update_at")
@@ -754,17 +938,93 @@ class _Folder:
         made = override.occurred_at
         # No clock time in the rule: the due time is shown beside it, in the viewer's zone.
         plan = UpdatePlan(at, f"{label} by @{override.author}", max(at - made, timedelta(0)))
-        changed_since = any(change_at > made for change_at, _, _ in self.severity_changes)
+        changed_since = any(change_at > made for change_at, _, _ in changes)
         if changed_since and base < at:
             return UpdatePlan(base, rule, interval)
         return plan
 
+    def _targets(self) -> list[Target]:
+        """The level's response and resolution targets and escalation steps."""
+        inc = self.inc
+        level = inc.level
+        if level is None or inc.declared_at is None:
+            return []
+        ms = inc.milestones
+        stopped = None
+        if not inc.is_active:
+            stopped = ms.get("resolved") or inc.closed_at or inc.declared_at
+        started = inc.started_at or inc.declared_at
+        out: list[Target] = []
 
-def _has_cadence(policy: Policy, key: str) -> bool:
+        def earliest(*times: datetime | None) -> datetime | None:
+            known = [t for t in times if t is not None]
+            return min(known) if known else None
+
+        def add(name: str, label: str, base: datetime, within: int, met: Any, action: str) -> None:
+            due = base + timedelta(seconds=within)
+            end = None if met is not None else stopped
+            out.append(Target(name, label, due, met, action, end))
+
+        mitigated = earliest(ms.get("mitigated"), ms.get("resolved"))
+        if level.respond_within is not None:
+            add(
+                "acknowledge",
+                f"Acknowledge within {_mins(timedelta(seconds=level.respond_within))}",
+                ms.get("detected") or inc.declared_at,
+                level.respond_within,
+                earliest(ms.get("acknowledged"), self.firsts.get("role:ic"), mitigated),
+                "take command: /role ic @you, or /ms acknowledged",
+            )
+        if level.mitigate_within is not None:
+            add(
+                "mitigate",
+                f"Mitigate within {_mins(timedelta(seconds=level.mitigate_within))}",
+                started,
+                level.mitigate_within,
+                mitigated,
+                "mitigation target missed: stop the bleeding (roll back, fail over) or escalate",
+            )
+        if level.resolve_within is not None:
+            note = f" ({level.resolve_note})" if level.resolve_note else ""
+            add(
+                "resolve",
+                f"Resolve within {_mins(timedelta(seconds=level.resolve_within))}{note}",
+                started,
+                level.resolve_within,
+                ms.get("resolved"),
+                "resolution target missed: tell stakeholders the new ETA, or that it is unknown",
+            )
+        made: dict[str, datetime] = {}
+        for rec in inc.escalations:
+            made.setdefault(rec.data.get("to", "").casefold(), rec.occurred_at)
+        for number, step in enumerate(level.escalation, 1):
+            add(
+                f"escalate-{number}",
+                f"Escalate to {step.to} after {_mins(timedelta(seconds=step.after))}",
+                inc.declared_at,
+                step.after,
+                made.get(step.to.casefold()),
+                step.action_text,
+            )
+        return out
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("yes", "y", "true", "1")
+    return bool(value)
+
+
+def _has_audience(policy: Policy, key: str, audience: str) -> bool:
     try:
-        return policy.level(key).cadence is not None
+        return policy.level(key).audience(audience) is not None
     except KeyError:
         return False
+
+
+def _audience_word(data: dict[str, Any]) -> str:
+    audience = data.get("audience", INTERNAL)
+    return "" if audience == INTERNAL else f"{audience} "
 
 
 def _mins(delta: timedelta) -> str:
@@ -793,6 +1053,8 @@ _HANDLERS = {
     "update.snoozed": _Folder.override_,
     "timer.set": _Folder.timer_set_,
     "timer.cancelled": _Folder.timer_cancelled_,
+    "timer.extended": _Folder.timer_extended_,
+    "escalation.made": _Folder.escalated_,
     "milestone.set": _Folder.milestone_,
     "reminders.muted": _Folder.muted_,
     "reminders.unmuted": _Folder.muted_,
@@ -861,9 +1123,15 @@ def describe(rec: Rec, inc: Incident, tz: tzinfo, runbook: Runbook | None = None
             text += f" (next by {at('next_update_at')})"
         return text
     if kind == "update.promised":
-        return f"Next update promised by {at('at')}"
+        return f"Next {_audience_word(data)}update promised by {at('at')}"
     if kind == "update.snoozed":
-        return f"Update reminder snoozed until {at('until')}"
+        text = f"{_audience_word(data)}update reminder snoozed until {at('until')}"
+        return text[0].upper() + text[1:]
+    if kind == "timer.extended":
+        return f"Timer {data['timer']} extended to {at('until')}"
+    if kind == "escalation.made":
+        text = f"Escalated to {data['to']}"
+        return f"{text}: {data['text']}" if data.get("text") else text
     if kind == "timer.set":
         return f"Timer {data['timer']} until {at('until')}: {data.get('text', '')}".rstrip(": ")
     if kind == "timer.cancelled":

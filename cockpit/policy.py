@@ -43,8 +43,39 @@ class Strict(BaseModel):
 
 
 class Escalation(Strict):
+    """`after` this long from the declaration, escalate `to` someone; `action` says how."""
+
     after: Seconds
     to: str = Field(min_length=1)
+    action: str = ""
+
+    @property
+    def action_text(self) -> str:
+        return self.action or f"escalate to {self.to}"
+
+
+AUDIENCE_KEY = r"^[a-z][a-z0-9_-]*$"
+INTERNAL = "internal"
+
+
+class Audience(Strict):
+    """Who gets updates at a level, the first one `first_update` in and then every
+    `cadence`. `customer_facing_only`: owed only while the incident is customer-facing
+    (the `customer_facing` context, `/customer yes`). The internal audience is the level's
+    own `first_update` and `cadence`; `audiences` lists the others."""
+
+    key: str = Field(min_length=1, pattern=AUDIENCE_KEY)
+    label: str = Field(min_length=1)
+    first_update: Seconds
+    cadence: Seconds
+    customer_facing_only: bool = False
+
+    def rule_text(self) -> str:
+        only = " (while customer-facing)" if self.customer_facing_only else ""
+        return (
+            f"{self.label}: first update {_minutes(self.first_update)}, "
+            f"then every {_minutes(self.cadence)}{only}"
+        )
 
 
 class Role(Strict):
@@ -60,9 +91,11 @@ class Level(Strict):
     respond_within: OptSeconds = None
     first_update: OptSeconds = None
     cadence: OptSeconds = None
+    mitigate_within: OptSeconds = None
     resolve_within: OptSeconds = None
     resolve_note: str = ""
     escalation: list[Escalation] = Field(default_factory=list)
+    audiences: list[Audience] = Field(default_factory=list)
     colour: str = "accent"
 
     @field_validator("colour")
@@ -76,7 +109,38 @@ class Level(Strict):
     def _first_update(self) -> Level:
         if self.cadence is not None and self.first_update is None:
             raise ValueError(f"{self.key}: a level with a cadence needs a first_update")
+        keys = [a.key for a in self.audiences]
+        if INTERNAL in keys:
+            raise ValueError(
+                f"{self.key}: the internal audience is the level's first_update and cadence; "
+                "list only the other audiences"
+            )
+        dupes = sorted({k for k in keys if keys.count(k) > 1})
+        if dupes:
+            raise ValueError(f"{self.key}: audience keys must be unique; repeated: {dupes}")
         return self
+
+    def update_audiences(self, customer_facing: bool = True) -> list[Audience]:
+        """Every audience owed updates at this level, internal first. Audiences marked
+        `customer_facing_only` are left out unless `customer_facing`."""
+        out = []
+        if self.cadence is not None and self.first_update is not None:
+            out.append(
+                Audience(
+                    key=INTERNAL,
+                    label="Internal",
+                    first_update=self.first_update,
+                    cadence=self.cadence,
+                )
+            )
+        out.extend(a for a in self.audiences if customer_facing or not a.customer_facing_only)
+        return out
+
+    def audience(self, key: str) -> Audience | None:
+        for audience in self.update_audiences():
+            if audience.key == key:
+                return audience
+        return None
 
     @property
     def has_updates(self) -> bool:
@@ -148,6 +212,23 @@ class Policy(Strict):
             if 0 <= index < len(self.levels):
                 return self.levels[index]
         return None
+
+    def audience_labels(self) -> dict[str, str]:
+        """Every audience any level names, key -> label, internal first."""
+        out = {INTERNAL: "Internal"}
+        for level in self.levels:
+            for audience in level.audiences:
+                out.setdefault(audience.key, audience.label)
+        return out
+
+    def find_audience(self, text: str) -> str | None:
+        """An audience key from what a person typed: `executive`, `exec`, `Status`."""
+        wanted = text.strip().lower()
+        keys = list(self.audience_labels())
+        if wanted in keys:
+            return wanted
+        found = [k for k in keys if k.startswith(wanted)] if wanted else []
+        return found[0] if len(found) == 1 else None
 
     def copy_for_event(self) -> dict[str, Any]:
         """What a declaration carries: the name, the levels and the roles."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import getpass
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -25,6 +25,7 @@ from cockpit.ulid import new_ulid
 if TYPE_CHECKING:  # imported when first needed: `cockpit log REF note` needs none of them
     from cockpit.incident import Incident, LiveFold
     from cockpit.policy import Policy
+    from cockpit.publish import Delivery, Publisher
     from cockpit.runbook import Runbook
 
 DEFAULT_POLICY = "sev"
@@ -287,3 +288,68 @@ class Cockpit:
             pending.extend(self.events_for(incident_id, drafts))
         self.store.append(pending)
         return pending
+
+    # stakeholder updates -----------------------------------------------------------------
+    def send_update(
+        self,
+        incident_id: str,
+        *,
+        text: str,
+        audience: str = "internal",
+        template: str = "quick",
+        next_update_at: datetime | None = None,
+        escalated_to: str | None = None,
+    ) -> Event:
+        """Record that an update went out (`update.sent`); returns once it has committed.
+
+        The text is stored exactly as given. `escalated_to` (an escalation page) also
+        records `escalation.made` to them, in the same transaction. Delivering the text (a
+        file, the clipboard) comes after, from the returned event: see `publish_update`.
+        """
+        import re
+
+        from cockpit.comms import NAME_RE
+
+        check_text(text, "the update")
+        if not text.strip():
+            raise EntryError("an update needs some text")
+        if not re.match(NAME_RE, audience):
+            raise EntryError(
+                f"{audience!r} is not an audience name (lower-case letters, digits, - and _)"
+            )
+        now = self.now()
+        if next_update_at is not None and next_update_at <= now:
+            raise EntryError("the next update must be promised for a time after now")
+        data: dict[str, object] = {"audience": audience, "template": template, "text": text}
+        if next_update_at is not None:
+            from cockpit.timefmt import format_ts
+
+            data["next_update_at"] = format_ts(next_update_at)
+        event = self.store.new_event(
+            incident_id, "update.sent", data, author=self.author, occurred_at=now, recorded_at=now
+        )
+        events = [event]
+        if escalated_to:
+            events.append(
+                self.store.new_event(
+                    incident_id,
+                    "escalation.made",
+                    {"to": escalated_to},
+                    author=self.author,
+                    occurred_at=now,
+                    recorded_at=now,
+                )
+            )
+        self.store.append(events)
+        return event
+
+    def publish_update(
+        self, event: Event, publishers: Iterable[Publisher] | None = None
+    ) -> list[Delivery]:
+        """Hand a committed `update.sent` event to publishers (by default, the file
+        publisher). Failures come back as Deliveries with ok=False; nothing raises, and the
+        event stays recorded whatever happens here."""
+        from cockpit.publish import SentUpdate, default_publishers, publish_all
+
+        chosen = default_publishers() if publishers is None else list(publishers)
+        return publish_all(SentUpdate.from_event(event), chosen)

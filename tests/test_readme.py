@@ -82,6 +82,8 @@ def real() -> dict[str, Any]:
         ],
         "search": json.loads(run("search", "pool", "--json")),
         "policy": json.loads(run("policy", "list", "--json")),
+        "update": json.loads(run("update", ref, "--template", "internal", "--json")),
+        "brief": json.loads(run("brief", ref, "--json")),
     }
 
 

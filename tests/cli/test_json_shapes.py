@@ -102,6 +102,24 @@ SHOW = {
     "next_update_rule": Nullable("SEV-1: every 15 min"),
     "update_state": "ok",
     "update_overdue": False,
+    "updates": [
+        {
+            "audience": "internal",
+            "last_update_at": Nullable("2026-03-04T15:30:02Z"),
+            "next_update_due_at": "2026-03-04T15:45:02Z",
+            "overdue": False,
+        }
+    ],
+    "targets": [
+        {
+            "name": "acknowledge",
+            "label": "Acknowledge within 5 min",
+            "due_at": "2026-03-04T15:25:00Z",
+            "met_at": Nullable("2026-03-04T15:21:00Z"),
+            "breached": False,
+            "action": "take command: /role ic @you, or /ms acknowledged",
+        }
+    ],
     "elapsed_seconds": 612,
     "warnings": [],
     "entry_count": 2,
@@ -149,9 +167,19 @@ POLICY_SHOW = {
             "respond_within": Nullable(300),
             "first_update": Nullable(600),
             "cadence": Nullable(900),
+            "mitigate_within": Nullable(3600),
             "resolve_within": Nullable(3600),
             "resolve_note": "",
-            "escalation": [{"after": 900, "to": "engineering leadership"}],
+            "escalation": [{"after": 900, "to": "engineering leadership", "action": ""}],
+            "audiences": [
+                {
+                    "key": "executive",
+                    "label": "Executives",
+                    "first_update": 1800,
+                    "cadence": 1800,
+                    "customer_facing_only": False,
+                }
+            ],
             "colour": "error",
         }
     ],
@@ -215,7 +243,7 @@ def test_list_json(run: Run, scene: str) -> None:
 
 def test_show_json(run: Run, scene: str) -> None:
     data = run("show", scene, "--json").ok().json()
-    for key in ("role_history", "checklist", "hypotheses", "timers"):
+    for key in ("role_history", "checklist", "hypotheses", "timers", "updates", "targets"):
         assert data[key], key  # the scene fills every list, so every item's shape is checked
     same_shape(SHOW, data)
 

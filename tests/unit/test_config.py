@@ -231,12 +231,12 @@ def _syntax_error() -> tuple[str, int]:
 
 
 def _unknown_key() -> tuple[str, int]:
-    text = replace_once(SEV, 'cadence = "30m"', 'cadance = "30m"')
+    text = replace_once(SEV, '\ncadence = "30m"', '\ncadance = "30m"')
     return text, line_of(text, 'cadance = "30m"')
 
 
 def _bad_duration() -> tuple[str, int]:
-    text = replace_once(SEV, 'cadence = "1h"', 'cadence = "fast"')
+    text = replace_once(SEV, '\ncadence = "1h"', '\ncadence = "fast"')
     return text, line_of(text, 'cadence = "fast"')
 
 
@@ -263,14 +263,15 @@ def _bad_escalation_in_multiline_array() -> tuple[str, int]:
     # is on that step's line, not on the `escalation = [` line.
     text = replace_once(
         SEV,
-        '{ after = "30m", to = "executives" }',
-        '{ after = "30x", to = "executives" }',
+        '{ after = "30m", to = "executives"',
+        '{ after = "30x", to = "executives"',
     )
-    return text, line_of(text, '{ after = "30x", to = "executives" },')
+    lines = text.splitlines()
+    return text, next(i for i, line in enumerate(lines, 1) if 'after = "30x"' in line)
 
 
 def _absurd_duration() -> tuple[str, int]:
-    text = replace_once(SEV, 'cadence = "1h"', 'cadence = "99999999999999m"')
+    text = replace_once(SEV, '\ncadence = "1h"', '\ncadence = "99999999999999m"')
     return text, line_of(text, 'cadence = "99999999999999m"')
 
 

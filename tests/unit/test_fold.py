@@ -251,6 +251,15 @@ def _rich_log() -> Log:
     log.add("milestone.set", {"milestone": "detected", "at": "2026-03-04T14:30:00Z"}, minutes=9)
     log.add("timer.set", {"timer": "t1", "until": "2026-03-04T14:40:00Z", "text": "x"}, minutes=9)
     log.add("timer.cancelled", {"timer": "t1"}, minutes=9)
+    log.add("timer.set", {"timer": "t2", "until": "2026-03-04T14:20:00Z", "text": "y"}, minutes=9)
+    log.add("timer.extended", {"timer": "t2", "until": "2026-03-04T14:25:00Z"}, minutes=10)
+    log.add("escalation.made", {"to": "engineering leadership"}, minutes=10)
+    # (after minute 3: the LiveFold test starts from the first five events, up to minute 3)
+    log.add("context.set", {"key": "customer_facing", "value": True}, minutes=4)
+    log.add("update.sent", {"audience": "executive", "text": "e"}, minutes=5)
+    log.add("update.promised", {"at": "2026-03-04T14:45:00Z", "audience": "status"}, minutes=6)
+    log.add("update.snoozed", {"until": "2026-03-04T14:35:00Z", "audience": "executive"}, minutes=6)
+    log.add("milestone.set", {"milestone": "acknowledged", "at": "2026-03-04T14:04:00Z"}, minutes=4)
     log.add("context.set", {"key": "services", "value": "a"}, minutes=9)
     log.add("context.set", {"key": "services", "value": "b"}, minutes=9)
     log.add("entry.retracted", {"target": n1.id}, minutes=10)
@@ -259,6 +268,11 @@ def _rich_log() -> Log:
 
 def _snapshot(inc, now):
     data = inc.to_json(now)
+    data["timer_state"] = [
+        (t.id, t.until, t.cancelled_at, t.extended_at) for t in inc.timers.values()
+    ]
+    data["plans"] = [(p.audience, p.last_update_at, p.plan) for p in inc.update_plans]
+    data["target_state"] = [(t.name, t.due_at, t.met_at, t.stopped_at) for t in inc.targets]
     data["timeline"] = [i.to_json() for i in inc.visible_timeline(include_retracted=True)]
     return data
 
@@ -289,6 +303,10 @@ def test_any_order_gives_the_same_incident(rng: random.Random):
                     "retract",
                     "star",
                     "check",
+                    "audience",
+                    "customer",
+                    "timer",
+                    "escalate",
                 ]
             ),
             st.integers(min_value=0, max_value=30),
@@ -321,6 +339,25 @@ def test_random_logs_fold_the_same_in_any_order(steps, rng: random.Random):
             log.add("update.promised", {"at": "2026-03-04T15:00:00Z"}, minutes=minute)
         elif kind == "check":
             log.add("checklist.checked", {"item": "classify"}, minutes=minute)
+        elif kind == "audience":
+            audience = ["executive", "status"][minute % 2]
+            if minute % 3:
+                log.add("update.sent", {"audience": audience}, minutes=minute)
+            else:
+                data = {"until": "2026-03-04T14:50:00Z", "audience": audience}
+                log.add("update.snoozed", data, minutes=minute)
+        elif kind == "customer":
+            log.add(
+                "context.set", {"key": "customer_facing", "value": minute % 2 == 0}, minutes=minute
+            )
+        elif kind == "timer":
+            until = f"2026-03-04T14:{20 + minute:02d}:00Z"
+            if minute % 2:
+                log.add("timer.extended", {"timer": "t1", "until": until}, minutes=minute)
+            else:
+                log.add("timer.set", {"timer": "t1", "until": until}, minutes=minute)
+        elif kind == "escalate":
+            log.add("escalation.made", {"to": "engineering leadership"}, minutes=minute)
         elif entries:
             target = entries[minute % len(entries)].id
             if kind == "amend":
