@@ -18,7 +18,9 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -95,6 +97,43 @@ def run_child(code: str, *args: str) -> tuple[float, float]:
     return time.perf_counter() - start, cpu
 
 
+class FrameClock:
+    """Key to frame, measured in the app itself rather than through Pilot (whose `press`
+    waits for the app to go idle and adds tens of ms of its own): a key event is handed to
+    the driver as a terminal's would be, and the time is taken when the first frame after
+    the key has had its effect (`done()`) is handed to the driver for writing."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.frames: list[float] = []
+        self._display = app._display
+
+        def display(screen: Any, renderable: Any) -> None:
+            self.frames.append(time.perf_counter())
+            self._display(screen, renderable)
+
+        app._display = display
+
+    async def key_to_frame(self, key: str, done: Callable[[], bool]) -> float:
+        from textual import events
+
+        await asyncio.sleep(0.02)  # let the previous key's frames settle
+        event = events.Key(key, None if key == "enter" else key)
+        event.set_sender(self.app)
+        start = time.perf_counter()
+        self.app._driver.send_message(event)
+        seen: int | None = None
+        while True:
+            await asyncio.sleep(0.0002)
+            if seen is None and done():
+                seen = len(self.frames)
+            if seen is not None and len(self.frames) > seen:
+                return self.frames[seen] - start
+
+    def stop(self) -> None:
+        self.app._display = self._display
+
+
 def first_paint(runs: int) -> None:
     header("first paint: start to first frame, headless")
     floor, target = [], []
@@ -134,7 +173,14 @@ async def in_app(items: int, keys: int) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         opens = {}
-        for name, incident_id in (("10 items (baseline)", small), (f"{items} items", big)):
+        runs = (
+            ("10 items (baseline)", small),
+            (f"{items} items, cold", big),
+            (f"{items} items, from the board", big),
+        )
+        for name, incident_id in runs:
+            if name.endswith("cold"):
+                cockpit._live.pop(incident_id, None)  # read and fold it again, as at start
             start = time.perf_counter()
             screen = IncidentScreen(cockpit, incident_id)
             app.push_screen(screen)
@@ -143,37 +189,35 @@ async def in_app(items: int, keys: int) -> None:
             assert timeline.items and timeline.selected is timeline.items[-1]
             opens[name] = time.perf_counter() - start
             print(f"   {name:<22} {ms(opens[name])}")
-            if incident_id == small:
+            if name != runs[-1][0]:
                 app.pop_screen()
                 await pilot.pause()
-        verdict = "within" if opens[f"{items} items"] < 1.0 else "OVER"
+        verdict = "within" if opens[f"{items} items, cold"] < 1.0 else "OVER"
         print(f"   target < 1 s: {verdict} target")
 
         header(f"keystroke to echo in the quick entry ({keys} keys), {items}-item incident")
         entry = screen.query_one(EntryInput)
+        frames = FrameClock(app)
         echo = []
         for i in range(keys):
             key = "abcdefghij"[i % 10]
-            start = time.perf_counter()
-            await pilot.press(key)
-            echo.append(time.perf_counter() - start)
-            assert entry.value.endswith(key)
+            echo.append(await frames.key_to_frame(key, lambda k=key: entry.value.endswith(k)))
         entry.value = ""
+        await pilot.pause()
 
         header(f"Enter to the entry drawn in the timeline ({keys // 4} entries)")
         enter = []
         for i in range(keys // 4):
             entry.value = f"note {i}"
-            start = time.perf_counter()
-            await pilot.press("enter")
-            enter.append(time.perf_counter() - start)
+            await pilot.pause()
+            enter.append(await frames.key_to_frame("enter", lambda: entry.value == ""))
             assert timeline.items[-1].text == f"note {i}"
         backdated = []
-        for i in range(keys // 8):
+        for i in range(keys // 4):
             entry.value = f"@-{(i % 50) + 1}m backdated {i}"
-            start = time.perf_counter()
-            await pilot.press("enter")
-            backdated.append(time.perf_counter() - start)
+            await pilot.pause()
+            backdated.append(await frames.key_to_frame("enter", lambda: entry.value == ""))
+        frames.stop()
 
     floor_echo = []
 
@@ -181,12 +225,15 @@ async def in_app(items: int, keys: int) -> None:
         def compose(self):  # type: ignore[no-untyped-def]
             yield Input()
 
-    async with Floor().run_test(size=(160, 48)) as pilot:
+    floor = Floor()
+    async with floor.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
+        box = floor.query_one(Input)
+        frames = FrameClock(floor)
         for i in range(keys):
-            start = time.perf_counter()
-            await pilot.press("abcdefghij"[i % 10])
-            floor_echo.append(time.perf_counter() - start)
+            key = "abcdefghij"[i % 10]
+            floor_echo.append(await frames.key_to_frame(key, lambda k=key: box.value.endswith(k)))
+        frames.stop()
 
     def row(name: str, values: list[float]) -> None:
         print(

@@ -285,6 +285,8 @@ class Incident:
     escalations: list[Rec] = field(default_factory=list)
     runbook: Runbook | None = None
     closed_at: datetime | None = None
+    # The timeline without retracted items, kept in step by the fold (None: work it out).
+    shown_timeline: list[TimelineItem] | None = field(default=None, repr=False, compare=False)
 
     @property
     def last_event_at(self) -> datetime | None:
@@ -385,9 +387,12 @@ class Incident:
         return [t for t in self.active_timers() if now >= t.until]
 
     def visible_timeline(self, include_retracted: bool = False) -> list[TimelineItem]:
+        """The timeline as shown (a new list; the fold keeps changing its own)."""
         if include_retracted:
             return list(self.timeline)
-        return [i for i in self.timeline if not i.retracted]
+        if self.shown_timeline is None:
+            self.shown_timeline = [i for i in self.timeline if not i.retracted]
+        return list(self.shown_timeline)
 
     def update_state(self, now: datetime) -> str:
         """`none` (nothing due), `ok`, `due_soon` or `overdue`."""
@@ -830,19 +835,25 @@ class _Folder:
         new, self.new_items = self.new_items, []
         if self.moved or not inc.timeline:
             inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+            inc.shown_timeline = None
             self.moved = False
             return
-        timeline = inc.timeline
+        timeline, shown = inc.timeline, inc.shown_timeline
         for item in new:  # usually each sorts last; a backdated entry is put in its place
-            if item.sort_key() > timeline[-1].sort_key():
-                timeline.append(item)
-            else:
-                bisect.insort(timeline, item, key=TimelineItem.sort_key)
+            for items in (timeline, shown):
+                if items is None or (items is shown and item.retracted):
+                    continue
+                if not items or item.sort_key() > items[-1].sort_key():
+                    items.append(item)
+                else:
+                    bisect.insort(items, item, key=TimelineItem.sort_key)
 
     def _modifiers(self) -> None:
         items = self.inc.items
         pending = self.modifiers[self.modifiers_done :]
         self.modifiers_done = len(self.modifiers)
+        if any(rec.kind == "entry.retracted" for rec in pending):
+            self.inc.shown_timeline = None
         for rec in pending:
             target = items.get(rec.data.get("target", ""))
             if target is None:

@@ -274,6 +274,7 @@ def _snapshot(inc, now):
     data["plans"] = [(p.audience, p.last_update_at, p.plan) for p in inc.update_plans]
     data["target_state"] = [(t.name, t.due_at, t.met_at, t.stopped_at) for t in inc.targets]
     data["timeline"] = [i.to_json() for i in inc.visible_timeline(include_retracted=True)]
+    data["shown"] = [i.id for i in inc.visible_timeline()]
     return data
 
 
@@ -400,6 +401,7 @@ def test_live_fold_applies_new_events_without_refolding():
     live = LiveFold(list(log.recs[:5]), log.runbook, ordered=False)
     for rec in sorted(log.recs[5:], key=lambda r: (r.occurred_us, r.id)):
         live.add([rec])
+        live.incident.visible_timeline()
     assert live.refolds == 0
     assert _snapshot(live.incident, at(12)) == _snapshot(log.fold(), at(12))
 
@@ -425,9 +427,11 @@ def test_live_fold_equals_a_fresh_fold_whatever_the_arrival_order(rng: random.Ra
     recs = list(log.recs)
     rng.shuffle(recs)
     live = LiveFold(recs[:cut], log.runbook, ordered=False)
+    live.incident.visible_timeline()  # the shown timeline is then kept in step, not redone
     for rec in recs[cut:]:
         live.add([rec])
         live.add([rec])  # a repeat changes nothing
+        live.incident.visible_timeline()
     assert _snapshot(live.incident, at(12)) == _snapshot(log.fold(), at(12))
 
 
