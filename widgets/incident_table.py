@@ -41,6 +41,7 @@ EXERCISE = "EXERCISE"
 DUE_SOON = "⚠"
 OVERDUE = "OVERDUE"
 NOTHING_DUE = "—"
+AUDIENCE_TAGS = {"executive": "exec", "status": "status"}  # short, for the board's cell
 
 
 def elapsed_text(delta: timedelta) -> str:
@@ -54,16 +55,21 @@ def elapsed_text(delta: timedelta) -> str:
 
 
 def countdown_text(incident: Incident, now: datetime) -> tuple[str, str]:
-    """What the next-update cell says, and the state it is in (none/ok/due_soon/overdue)."""
-    plan = incident.next_update
-    state = incident.update_state(now)
-    if plan is None or state == "none":
+    """What the next-update cell says, and the state it is in (none/ok/due_soon/overdue):
+    the audience due soonest, named when it is not the internal one."""
+    soonest = incident.soonest_update() if incident.is_active else None
+    if soonest is None:
         return NOTHING_DUE, "none"
+    plan, state = soonest.plan, soonest.state(now)
     if state == "overdue":
-        return f"{OVERDUE} +{format_clock(now - plan.due_at)}", state
-    if state == "due_soon":
-        return f"{DUE_SOON} {format_clock(plan.due_at - now)}", state
-    return format_clock(plan.due_at - now), state
+        text = f"{OVERDUE} +{format_clock(now - plan.due_at)}"
+    elif state == "due_soon":
+        text = f"{DUE_SOON} {format_clock(plan.due_at - now)}"
+    else:
+        text = format_clock(plan.due_at - now)
+    if soonest.audience != "internal":
+        text += " " + AUDIENCE_TAGS.get(soonest.audience, soonest.audience[:6])
+    return text, state
 
 
 def checklist_progress(incident: Incident) -> tuple[int, int]:
@@ -178,7 +184,7 @@ class IncidentTable(DataTable[Text]):
         for cells in self._cells.values():
             for key, text in cells.items():
                 needed[key] = max(needed[key], text.cell_len)
-        if any(inc.next_update is not None for inc in self._shown):
+        if any(inc.update_plans for inc in self._shown):
             needed["next-update"] = max(needed["next-update"], COUNTDOWN_RESERVE)
         pad = 2 * self.cell_padding
         room = width - self.scrollbar_size_vertical - pad

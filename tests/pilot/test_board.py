@@ -223,6 +223,19 @@ async def test_countdown_goes_ok_then_due_soon_then_overdue_counting_up(tmp_path
         assert rows(app)[0]["elapsed"] == "0:13:22"
 
 
+async def test_the_board_counts_down_to_the_audience_due_soonest(tmp_path: Path):
+    cockpit = cockpit_at(tmp_path)
+    declared = cockpit.declare("Checkout errors", "1")  # SEV-1: internal first at 10 min
+    cockpit.log(declared.incident_id, "/customer yes")  # status page: first at 15 min
+    cockpit.log(declared.incident_id, "/update all hands")  # internal: next at 15 min
+    advance(cockpit, minutes=1)
+    cockpit.log(declared.incident_id, "/update second")  # internal: next at 16 min
+    app = make_app(cockpit)
+    async with app.run_test(size=(140, 20)) as pilot:
+        await pilot.pause()
+        assert rows(app)[0]["next-update"] == "14:00 status"
+
+
 async def test_ic_appears_when_another_cockpit_assigns_one(tmp_path: Path):
     cockpit = cockpit_at(tmp_path)
     declared = cockpit.declare("Checkout errors", "1")
