@@ -274,6 +274,8 @@ class Incident:
     items: dict[str, TimelineItem] = field(default_factory=dict)
     milestones: dict[str, datetime | None] = field(default_factory=dict)
     updates: list[Rec] = field(default_factory=list)
+    # When each sent update (by event id) was due as it went out: on time or how late.
+    update_due: dict[str, datetime | None] = field(default_factory=dict)
     timers: dict[str, Timer] = field(default_factory=dict)
     reminders_muted: bool = False  # the overdue reminder every 5 min; the alert at zero stays
     warnings: list[str] = field(default_factory=list)
@@ -749,6 +751,7 @@ class _Folder:
             self.first("promise", rec.occurred_at)
         self.inc.updates.append(rec)
         audience = rec.data.get("audience", INTERNAL)
+        self.inc.update_due[rec.id] = self._due_before(audience)
         self.last_sent[audience] = rec.occurred_at
         self.change_marks[audience] = len(self.severity_changes)
         self.overrides[audience] = [rec] if rec.data.get("next_update_at") else []
@@ -886,6 +889,17 @@ class _Folder:
                     target.state = rec.data["outcome"]
                 else:
                     self.modifier_warnings.append(f"{rec.id}: only hypotheses can be confirmed")
+
+    def _due_before(self, key: str) -> datetime | None:
+        """When the audience's next update was due, from the events applied so far."""
+        inc = self.inc
+        level = inc.level
+        if level is None or not inc.is_active or inc.declared_at is None:
+            return None
+        for audience in level.update_audiences(inc.customer_facing):
+            if audience.key == key:
+                return self._plan(level, audience, self.last_sent.get(key), inc.declared_at).due_at
+        return None
 
     def _plans(self) -> list[AudiencePlan]:
         """Every audience the level owes updates, internal first, while active."""

@@ -295,3 +295,12 @@ def test_a_declaration_without_audiences_still_folds():
         level.pop("mitigate_within", None)
     inc = log.fold()
     assert [p.audience for p in inc.update_plans] == ["internal"]
+
+
+def test_each_sent_update_remembers_when_it_was_due():
+    log = Log(T0)  # SEV-1: internal first update within 10 min, then every 15
+    first = log.add("update.sent", {"audience": "internal", "text": "a"}, minutes=12)
+    second = log.add("update.sent", {"audience": "internal", "text": "b"}, minutes=20)
+    inc = log.fold()
+    assert inc.update_due[first.id] == T0 + timedelta(minutes=10)  # 2 min late
+    assert inc.update_due[second.id] == T0 + timedelta(minutes=27)  # on time

@@ -275,6 +275,7 @@ def _snapshot(inc, now):
     data["target_state"] = [(t.name, t.due_at, t.met_at, t.stopped_at) for t in inc.targets]
     data["timeline"] = [i.to_json() for i in inc.visible_timeline(include_retracted=True)]
     data["shown"] = [i.id for i in inc.visible_timeline()]
+    data["update_due"] = dict(inc.update_due)
     return data
 
 
