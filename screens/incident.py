@@ -25,11 +25,21 @@ from cockpit.incident import Incident, TimelineItem
 from cockpit.service import Cockpit, LineError
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
-from widgets.panels import Checklist, Countdown, Roster, Steady
+from widgets.panels import (
+    Checklist,
+    Countdown,
+    Roster,
+    Steady,
+    Targets,
+    Timers,
+    Updates,
+    countdown_words,
+)
 from widgets.quick_entry import EntryInput, QuickEntry
 from widgets.timeline import Timeline
 
 REMINDER_EVERY_S = 300
+NARROW, WIDE = 110, 200
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -77,14 +87,12 @@ class IncidentScreen(Screen[None]):
     IncidentScreen #main { width: 1fr; }
     IncidentScreen Timeline { height: 1fr; border: round $primary; }
     IncidentScreen Timeline:focus { border: round $accent; }
-    IncidentScreen #side { width: 46; }
-    IncidentScreen.-narrow #body { layout: vertical; }
-    IncidentScreen.-narrow #side { width: 1fr; height: 9; }
-    IncidentScreen.-narrow Roster, IncidentScreen.-narrow Checklist { display: none; }
-    IncidentScreen.-narrow.-panels #side { height: 1fr; }
-    IncidentScreen.-narrow.-panels Roster, IncidentScreen.-narrow.-panels Checklist {
-        display: block;
-    }
+    IncidentScreen #sidebar { width: 48; }
+    IncidentScreen .panels { height: auto; }
+    IncidentScreen.-wide #sidebar { width: 100; layout: horizontal; }
+    IncidentScreen.-wide .panels { width: 1fr; }
+    IncidentScreen.-narrow #sidebar { display: none; width: 1fr; }
+    IncidentScreen.-narrow.-panels #sidebar { display: block; }
     IncidentScreen.-narrow.-panels #main { display: none; }
     """
     BINDINGS = [
@@ -114,8 +122,9 @@ class IncidentScreen(Screen[None]):
         self._version = store.data_version()
         self.live = cockpit.live(incident_id)
         self.show_retracted = False
-        self._last_state = ""
+        self._update_states: dict[str, str] | None = None  # per audience, last tick
         self._last_reminder: datetime | None = None
+        self._seen: tuple[set[str], set[str]] | None = None  # breached targets, rung timers
 
     @property
     def incident(self) -> Incident:
@@ -128,10 +137,15 @@ class IncidentScreen(Screen[None]):
             with Vertical(id="main"):
                 yield Timeline(id="timeline")
                 yield QuickEntry(id="quick-entry")
-            with VerticalScroll(id="side"):
-                yield Countdown(id="countdown")
-                yield Roster(id="roster")
-                yield Checklist(id="checklist")
+            with VerticalScroll(id="sidebar"):
+                with Vertical(id="comms", classes="panels"):
+                    yield Countdown(id="countdown")
+                    yield Updates(id="updates")
+                    yield Targets(id="targets")
+                    yield Timers(id="timers")
+                with Vertical(id="team", classes="panels"):
+                    yield Roster(id="roster")
+                    yield Checklist(id="checklist")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,7 +161,9 @@ class IncidentScreen(Screen[None]):
         self._layout(self.size.width)
 
     def _layout(self, width: int) -> None:
-        self.set_class(width < 110, "-narrow")
+        """Under 110 columns the panels are a second page (F2); from 200 they stand in two
+        columns beside the timeline; between, in one."""
+        self.update_classes({"-narrow": width < NARROW, "-wide": width >= WIDE})
 
     # live ------------------------------------------------------------------------------
     def tick(self) -> None:
@@ -177,10 +193,14 @@ class IncidentScreen(Screen[None]):
                 inc.visible_timeline(include_retracted=self.show_retracted), tz
             )
         self.query_one("#header", Steady).show_text(self._header(inc, now))
-        state = self.query_one(Countdown).show(inc, now, tz)
+        self.query_one(Countdown).show(inc, now, tz)
+        self.query_one(Updates).show(inc, now, tz)
+        self.query_one(Targets).show(inc, now, tz)
+        self.query_one(Timers).show(inc, now, tz)
         self.query_one(Roster).show(inc, now)
         self.query_one(Checklist).show(inc, self.cockpit.runbook, now)
-        self._alert(state, now)
+        self._alert(now)
+        self._prompt(inc, now)
 
     def _completions(self, inc: Incident) -> list[str]:
         """What Tab completes: commands, role keys, checklist ids, levels, statuses,
@@ -213,6 +233,12 @@ class IncidentScreen(Screen[None]):
             text.append(" EXERCISE ", style=f"bold reverse {theme.get('secondary', '')}".strip())
         text.append(" " + visible(inc.title), style="bold")
         text.append(f"\n elapsed {format_duration(inc.elapsed(now), seconds=True)}")
+        soonest = inc.soonest_update()
+        if self.has_class("-narrow") and soonest is not None:  # the countdowns are on F2
+            state = soonest.state(now)
+            style = {"overdue": "bold reverse", "due_soon": "bold"}.get(state, "")
+            text.append(f" · {visible(soonest.label.lower())} update ")
+            text.append(countdown_words(state, soonest.due_at, now), style=style)
         text.append(f" · {now.astimezone(tz):%H:%M:%S} local · {now.astimezone(UTC):%H:%M:%S} UTC")
         context = []
         for key in ("bridge", "channel", "ticket"):
@@ -234,24 +260,69 @@ class IncidentScreen(Screen[None]):
             self._colours = self.app.get_css_variables()
         return self._colours
 
-    def _alert(self, state: str, now: datetime) -> None:
-        """At the moment an update falls due: bell, notification, desktop notice, once;
-        while overdue, a quiet reminder every 5 minutes unless muted."""
-        previous, self._last_state = self._last_state, state
-        if state == "overdue" and previous not in ("overdue", ""):
+    def _alert(self, now: datetime) -> None:
+        """When an audience's update falls due: bell, notification, desktop notice, once;
+        while any is overdue, a quiet reminder every 5 minutes unless muted. An update
+        already overdue when the screen opens starts the reminders, not the bell."""
+        inc = self.incident
+        states = {plan.audience: plan.state(now) for plan in inc.update_plans}
+        previous, self._update_states = self._update_states, states
+        overdue = [plan for plan in inc.update_plans if states[plan.audience] == "overdue"]
+        fresh = [
+            plan
+            for plan in overdue
+            if previous is not None and previous.get(plan.audience) not in (None, "overdue")
+        ]
+        if fresh:
             self.app.bell()
-            message = f"{self.incident.ref}: a stakeholder update is due now"
-            self.notify(message, title="Update due", severity="error", timeout=10)
-            self._desktop_notice(message)
+            for plan in fresh:
+                if plan.audience == "internal":
+                    message = f"{inc.ref}: a stakeholder update is due now"
+                else:
+                    message = f"{inc.ref}: the {plan.label.lower()} update is due now"
+                self.notify(
+                    visible(message), title="Update due", severity="error", timeout=10, markup=False
+                )
+                self._desktop_notice(message)
             self._last_reminder = now
-        elif (
-            state == "overdue"
-            and self._last_reminder is not None
-            and (now - self._last_reminder).total_seconds() >= REMINDER_EVERY_S
-        ):
+        elif not overdue:
+            self._last_reminder = None
+        elif self._last_reminder is None:
+            self._last_reminder = now
+        elif (now - self._last_reminder).total_seconds() >= REMINDER_EVERY_S:
             self._last_reminder = now  # muted or not, so unmuting keeps the 5-min rhythm
-            if not self.incident.reminders_muted:
-                self.notify(f"{self.incident.ref}: the update is still overdue", timeout=6)
+            if not inc.reminders_muted:
+                names = ", ".join(plan.label.lower() for plan in overdue)
+                message = f"{inc.ref}: the update is still overdue ({names})"
+                self.notify(visible(message), timeout=6, markup=False)
+
+    def _prompt(self, inc: Incident, now: datetime) -> None:
+        """A target breached, an escalation due or a timer at zero while the screen is
+        open: say so once, with the action to take. Derived from the time, not logged;
+        what the commander does about it is."""
+        breached = {t.name for t in inc.prompts(now)}
+        rang = {t.id for t in inc.expired_timers(now)}
+        if self._seen is not None:
+            for target in inc.targets:
+                if target.name in breached - self._seen[0]:
+                    self.app.bell()
+                    self.notify(
+                        f"{visible(target.label)}: {visible(target.action)}",
+                        title=f"{inc.ref}: target breached",
+                        severity="warning",
+                        timeout=15,
+                        markup=False,
+                    )
+            for timer in inc.active_timers():
+                if timer.id in rang - self._seen[1]:
+                    self.app.bell()
+                    self.notify(
+                        visible(timer.text) or "a timer ran out",
+                        title=f"{inc.ref}: timer {timer.id}",
+                        timeout=15,
+                        markup=False,
+                    )
+        self._seen = (breached, rang)
 
     def _desktop_notice(self, message: str) -> None:
         """OSC 9 and OSC 777: terminals that know them raise a desktop notification."""
@@ -362,10 +433,10 @@ class IncidentScreen(Screen[None]):
         try:
             events = self._log(line)
         except EntryError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(visible(str(exc)), severity="error", markup=False)
             return
         except Exception as exc:  # the store's errors: nothing was logged, say why
-            self.notify(f"not logged: {exc}", severity="error")
+            self.notify(visible(f"not logged: {exc}"), severity="error", markup=False)
             return
         self._show_new(events)
 

@@ -4,8 +4,10 @@ first-thirty-minutes checklist. Each renders what it is given; none opens the st
 from __future__ import annotations
 
 from datetime import datetime, timedelta, tzinfo
+from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -29,7 +31,26 @@ class Steady(Static):
     asks for a new layout only when its size may have (a new line count or length). A
     layout pass repaints every widget on the screen, which is what made each tick cost."""
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "panel--done",
+        "panel--late",
+        "panel--warn",
+        "panel--muted",
+        "panel--strong",
+    }
+    DEFAULT_CSS = """
+    Steady > .panel--done { color: $text-success; }
+    Steady > .panel--late { color: $text-error; text-style: bold; }
+    Steady > .panel--warn { color: $text-warning; }
+    Steady > .panel--muted { color: $text-muted; }
+    Steady > .panel--strong { text-style: bold; }
+    """
+
     _shown: Text | None = None
+
+    def style(self, name: str) -> Style:
+        """A state's style from the theme (done, late, warn, muted, strong)."""
+        return self.get_component_rich_style(f"panel--{name}", partial=True)
 
     def show_text(self, text: Text) -> None:
         old = self._shown
@@ -146,19 +167,19 @@ class Checklist(Steady):
             done_count += done
             late = elapsed > end and done < len(items) and incident.is_active
             budget = f"{phase.key} min · {phase.label}"
-            text.append(budget, style="bold red" if late else "bold")
+            text.append(budget, self.style("late") if late else self.style("strong"))
             text.append(f"  {done}/{len(items)}", style="dim")
             if late:
-                text.append(f"  over by {format_duration(elapsed - end)}", style="red")
+                text.append(f"  over by {format_duration(elapsed - end)}", self.style("late"))
             text.append("\n")
             for item in items:
                 state = view[item.id]
                 if state["done_at"]:
-                    text.append("  [x] ", style="green")
+                    text.append("  [x] ", self.style("done"))
                     text.append(item.title, style="dim")
                 elif state["overdue"]:
-                    text.append("  [!] ", style="bold red")
-                    text.append(item.title, style="red")
+                    text.append("  [!] ", self.style("late"))
+                    text.append(item.title, self.style("late"))
                 else:
                     text.append("  [ ] ")
                     text.append(item.title)
@@ -166,3 +187,119 @@ class Checklist(Steady):
         text.rstrip()
         self.show_text(text)
         self.set_title(f"First thirty minutes {done_count}/{len(runbook.items)}")
+
+
+def countdown_words(state: str, due: datetime, now: datetime) -> str:
+    """`in 04:12`, `⚠ in 01:30` or `OVERDUE +02:10`."""
+    if state == "overdue":
+        return f"OVERDUE +{format_clock(now - due)}"
+    if state == "due_soon":
+        return f"⚠ in {format_clock(due - now)}"
+    return f"in {format_clock(due - now)}"
+
+
+STATE_COLUMN = 16  # "OVERDUE +1:02:03" and the like, so the names line up
+
+
+class Updates(Steady):
+    """Each audience's next update (the internal one is also the big countdown), and the
+    updates sent: who, to whom, when, on time or late by how much."""
+
+    DEFAULT_CSS = """
+    Updates { height: auto; padding: 0 1; border: round $primary; }
+    """
+    HISTORY = 4
+
+    def show(self, incident: Incident, now: datetime, tz: tzinfo) -> None:
+        text = Text()
+        for plan in incident.update_plans:
+            state = plan.state(now)
+            style = {"overdue": "late", "due_soon": "warn"}.get(state, "strong")
+            words = countdown_words(state, plan.due_at, now)
+            text.append(f"{words:<{STATE_COLUMN}}", self.style(style))
+            text.append(visible(plan.label), self.style("strong"))
+            text.append(f"  due {plan.due_at.astimezone(tz):%H:%M}\n", self.style("muted"))
+        if not incident.update_plans:
+            text.append("no updates owed at this level\n", self.style("muted"))
+        sent = incident.updates[-self.HISTORY :]
+        for rec in reversed(sent):
+            at = rec.occurred_at.astimezone(tz)
+            due = incident.update_due.get(rec.id)
+            text.append(f"{at:%H:%M} ", self.style("muted"))
+            text.append(f"@{visible(rec.author)} → {visible(rec.data.get('audience', ''))} ")
+            if due is not None and rec.occurred_at > due:
+                text.append(f"late {format_duration(rec.occurred_at - due)}", self.style("warn"))
+            else:
+                text.append("on time", self.style("done"))
+            body = visible(str(rec.data.get("text", ""))).replace("\n", " ")
+            if body:
+                text.append(f"\n   {body[:60]}{'…' if len(body) > 60 else ''}", "dim")
+            text.append("\n")
+        text.rstrip()
+        self.show_text(text)
+        self.set_title(f"Updates · {len(incident.updates)} sent")
+
+
+class Targets(Steady):
+    """Response and resolution targets and escalation steps: time left, or the action to
+    take once one is breached."""
+
+    DEFAULT_CSS = """
+    Targets { height: auto; padding: 0 1; border: round $primary; }
+    """
+
+    def show(self, incident: Incident, now: datetime, tz: tzinfo) -> None:
+        text = Text()
+        for target in incident.targets:
+            state = target.state(now)
+            if state == "met":
+                met = f" {target.met_at.astimezone(tz):%H:%M}" if target.met_at else ""
+                text.append(f"{'met' + met:<{STATE_COLUMN}}", self.style("done"))
+            elif state == "met_late":
+                late = format_clock(target.met_at - target.due_at) if target.met_at else ""
+                text.append(f"{'met, ' + late + ' late':<{STATE_COLUMN}}", self.style("warn"))
+            elif state == "pending":
+                text.append(f"{'in ' + format_clock(target.remaining(now)):<{STATE_COLUMN}}")
+            elif state == "missed":
+                text.append(f"{'missed':<{STATE_COLUMN}}", self.style("muted"))
+            else:
+                words = f"⚠ +{format_clock(now - target.due_at)}"
+                text.append(f"{words:<{STATE_COLUMN}}", self.style("late"))
+            text.append(visible(target.label), self.style("strong"))
+            if state == "breached":
+                text.append(f"\n  → {visible(target.action)}", self.style("late"))
+            text.append("\n")
+        if not incident.targets:
+            text.append("no targets at this level", self.style("muted"))
+        text.rstrip()
+        self.show_text(text)
+        prompts = len(incident.prompts(now))
+        self.set_title(f"Targets · {prompts} to act on" if prompts else "Targets")
+
+
+class Timers(Steady):
+    """Deputy timers (`/timer 10m check replica lag`): time left, or when they rang."""
+
+    DEFAULT_CSS = """
+    Timers { height: auto; padding: 0 1; border: round $primary; }
+    """
+    RANG_SHOWN = timedelta(minutes=10)
+
+    def show(self, incident: Incident, now: datetime, tz: tzinfo) -> None:
+        text = Text()
+        for timer in incident.active_timers():
+            if now >= timer.until:
+                if now - timer.until > self.RANG_SHOWN:
+                    continue
+                words = f"rang {timer.until.astimezone(tz):%H:%M}"
+                text.append(f"{words:<{STATE_COLUMN}}", self.style("late"))
+            else:
+                words = format_clock(timer.until - now)
+                text.append(f"{words:<{STATE_COLUMN}}", self.style("strong"))
+            text.append(f"{timer.id} ", self.style("muted"))
+            text.append(f"{visible(timer.text)}\n")
+        text.rstrip()
+        if not text.plain:
+            text = Text("/timer 10m what to check", self.style("muted"))
+        self.show_text(text)
+        self.set_title("Timers")

@@ -68,7 +68,7 @@ class EntryInput(Input):
         common = _common_prefix([m.lower() for m in matches])
         completion = matches[0][: len(common)] if len(matches) > 1 else matches[0] + " "
         if len(completion) <= len(word) and len(matches) > 1:
-            self.app.notify("  ".join(matches[:12]), title="Tab", timeout=4)
+            self.app.notify(visible("  ".join(matches[:12])), title="Tab", timeout=4, markup=False)
             return
         self.value = self.value[:start] + completion + self.value[self.cursor_position :]
         self.cursor_position = start + len(completion)

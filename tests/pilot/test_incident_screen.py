@@ -207,6 +207,7 @@ async def test_star_amend_and_retract_from_the_timeline(cockpit: Cockpit):
 
 async def test_countdown_states_as_the_clock_runs_and_one_alert(cockpit: Cockpit):
     declared = cockpit.declare("x", "1")  # SEV-1: first update within 10 min
+    cockpit.log(declared.incident_id, "/role ic @alice")  # acknowledged: no target bell
     app = make_app(cockpit)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_incident(pilot, cockpit, declared.incident_id)
@@ -240,14 +241,19 @@ async def test_overdue_reminder_every_5_min_until_muted_and_the_mute_is_logged(
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_incident(pilot, cockpit, declared.incident_id)
         notices: list[str] = []
-        screen.notify = lambda message, **kw: notices.append(message)  # type: ignore[method-assign]
+
+        def notify(message: str, **kw: object) -> None:
+            if "update" in message:  # targets and escalations have their own notices
+                notices.append(message)
+
+        screen.notify = notify  # type: ignore[method-assign]
         app.bell = lambda: None  # type: ignore[method-assign]
         cockpit.clock.advance(minutes=10)  # type: ignore[attr-defined]
         screen.tick()
         assert notices == [f"{screen.incident.ref}: a stakeholder update is due now"]
         cockpit.clock.advance(minutes=5)  # type: ignore[attr-defined]
         screen.tick()
-        assert notices[-1].endswith("the update is still overdue") and len(notices) == 2
+        assert "the update is still overdue (internal)" in notices[-1] and len(notices) == 2
         screen.query_one(Timeline).focus()
         await pilot.press("m")
         await pilot.pause()
@@ -354,3 +360,73 @@ async def test_f1_opens_help_with_the_screens_keys_and_the_grammar(cockpit: Cock
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         assert screen.query_one(EntryInput).value == ""
+
+
+async def test_updates_panel_shows_each_audience_and_who_sent_what_on_time_or_late(
+    cockpit: Cockpit,
+):
+    from widgets.panels import Updates
+
+    declared = cockpit.declare("x", "1")  # SEV-1: internal first within 10 min
+    cockpit.log(declared.incident_id, "/customer yes")  # status page: first within 15
+    cockpit.clock.advance(minutes=12)  # type: ignore[attr-defined]
+    cockpit.log(declared.incident_id, "/update [bold]we are on it[/]")  # 2 min late
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        panel = str(screen.query_one(Updates).render())
+        assert "in 15:00" in panel and "Internal" in panel
+        assert "⚠ in 03:00" in panel and "Status page" in panel
+        assert "in 18:00" in panel and "Executives" in panel
+        assert "@alice → internal late 2 min" in panel
+        assert "[bold]we are on it[/]" in panel  # the sent text, literally
+
+
+async def test_a_breached_target_prompts_its_action_once(cockpit: Cockpit):
+    from widgets.panels import Targets
+
+    declared = cockpit.declare("x", "1")  # SEV-1: acknowledge within 5 min
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        notices: list[tuple[str, str]] = []
+        screen.notify = lambda message, **kw: notices.append((kw.get("title", ""), message))  # type: ignore[method-assign]
+        bells: list[int] = []
+        app.bell = lambda: bells.append(1)  # type: ignore[method-assign]
+        assert "in 05:00" in str(screen.query_one(Targets).render())
+        cockpit.clock.advance(minutes=5, seconds=1)  # type: ignore[attr-defined]
+        screen.tick()
+        screen.tick()
+        breached = [n for n in notices if "target breached" in n[0]]
+        assert len(breached) == 1 and bells == [1]
+        panel = str(screen.query_one(Targets).render())
+        assert "⚠ +00:01" in panel and "Acknowledge within 5 min" in panel
+        assert "→ " in panel  # the action to take
+        await type_line(pilot, "/role ic @alice")  # what the commander does is logged
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "met, 00:01 late" in str(screen.query_one(Targets).render())
+
+
+async def test_a_deputy_timer_counts_down_and_rings_once(cockpit: Cockpit):
+    from widgets.panels import Timers
+
+    declared = cockpit.declare("x", "1")
+    cockpit.log(declared.incident_id, "/role ic @alice")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await type_line(pilot, "/timer 2m check replica lag with @db-oncall")
+        await pilot.press("enter")
+        await pilot.pause()
+        panel = str(screen.query_one(Timers).render())
+        assert "02:00" in panel and "check replica lag with @db-oncall" in panel
+        notices: list[str] = []
+        screen.notify = lambda message, **kw: notices.append(f"{kw.get('title')}: {message}")  # type: ignore[method-assign]
+        app.bell = lambda: None  # type: ignore[method-assign]
+        cockpit.clock.advance(minutes=2)  # type: ignore[attr-defined]
+        screen.tick()
+        screen.tick()
+        rang = [n for n in notices if "timer" in n]
+        assert len(rang) == 1 and "check replica lag" in rang[0]
+        assert "rang 15:02" in str(screen.query_one(Timers).render())
