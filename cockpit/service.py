@@ -20,6 +20,7 @@ from cockpit.clock import Clock, local_zone_name, zone
 from cockpit.entry import Draft, EntryContext, EntryError, check_text, is_command, parse, parse_time
 from cockpit.events import Event, Rec
 from cockpit.store import Store
+from cockpit.timefmt import format_ts
 from cockpit.ulid import new_ulid
 
 if TYPE_CHECKING:  # imported when first needed: `cockpit log REF note` needs none of them
@@ -266,6 +267,35 @@ class Cockpit:
         self.store.append(events)
         return events
 
+    def amend(
+        self, incident: Incident, item_id: str, *, text: str | None = None, at: str | None = None
+    ) -> list[Event]:
+        """Correct an entry's text and/or occurred time (a form's fields, not a grammar
+        line: the text is taken as it is, even if it starts with @ or /). `at` is a time
+        as a backdate takes it (`15:23`, `-5m`, ISO). Nothing changed is an error."""
+        item = incident.items.get(item_id)
+        if item is None or not item.is_entry:
+            raise EntryError(f"{item_id!r} is not an entry of this incident")
+        data: dict[str, object] = {"target": item.id}
+        if at is not None and at.strip():
+            try:
+                when = parse_time(at.strip().removeprefix("@"), self.now(), self.tz)
+            except ValueError as exc:
+                raise EntryError(f"time: {exc}") from None
+            if when != item.occurred_at:
+                data["occurred_at"] = format_ts(when)
+        if text is not None:
+            check_text(text)
+            if not text.strip():
+                raise EntryError("the text cannot be empty (retract the entry instead)")
+            if text != item.text:
+                data["text"] = text
+        if len(data) == 1:
+            raise EntryError("nothing changed")
+        events = self.events_for(incident.id, [Draft("entry.amended", data, self.now(), False)])
+        self.store.append(events)
+        return events
+
     def log_many(self, incident_id: str, lines: list[tuple[int, str]]) -> list[Event]:
         """Several lines, all or nothing: every line is checked before any is committed."""
         from cockpit.incident import fold
@@ -322,8 +352,6 @@ class Cockpit:
             raise EntryError("the next update must be promised for a time after now")
         data: dict[str, object] = {"audience": audience, "template": template, "text": text}
         if next_update_at is not None:
-            from cockpit.timefmt import format_ts
-
             data["next_update_at"] = format_ts(next_update_at)
         event = self.store.new_event(
             incident_id, "update.sent", data, author=self.author, occurred_at=now, recorded_at=now

@@ -470,11 +470,21 @@ class IncidentScreen(Screen[None]):
         )
 
     def action_amend(self) -> None:
+        """Open the amend form on the selected entry (its text and occurred time)."""
+        from screens.amend import AmendScreen
+
         item = self._selected()
-        if item is None or not item.is_entry:
+        if item is None:
             return
-        when = item.occurred_at.astimezone(self.cockpit.tz).strftime("%H:%M:%S")
-        self.action_prefill(f"/amend {short_id(item.id)} @{when} {item.text}")
+        if not item.is_entry:
+            self.notify("Only entries can be amended; log a new state instead.")
+            return
+
+        def saved(events: list[Event] | None) -> None:
+            if events:
+                self._show_new(events)
+
+        self.app.push_screen(AmendScreen(self.cockpit, self.incident, item), saved)
 
     def action_prefill(self, text: str) -> None:
         entry = self.query_one(EntryInput)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Input, Label, Static
 
 from cockpit.app import make_app
 from cockpit.clock import ManualClock
 from cockpit.service import Cockpit
 from cockpit.store import Store
+from screens.amend import AmendScreen
 from screens.incident import ConfirmScreen, IncidentScreen
 from tests.conftest import T0
 from widgets.panels import Countdown, Roster
@@ -182,27 +183,45 @@ async def test_star_amend_and_retract_from_the_timeline(cockpit: Cockpit):
         await pilot.press("s")
         await pilot.pause()
         assert screen.query_one(Timeline).selected.starred
-        await pilot.press("e")  # prefills /amend ID @time text
+        await pilot.press("e")  # the amend form: text and occurred time
         await pilot.pause()
-        entry = screen.query_one(EntryInput)
-        assert entry.value.startswith("/amend ") and entry.value.endswith("typo'd note")
-        entry.value = entry.value.replace("typo'd note", "fixed note")
+        assert isinstance(app.screen, AmendScreen)
+        text_box = app.screen.query_one("#amend-text", Input)
+        time_box = app.screen.query_one("#amend-time", Input)
+        assert text_box.value == "typo'd note" and time_box.value == "15:00:00"
+        text_box.value = "@bob fixed note"  # taken as text, though it starts with @
+        time_box.value = "99:99"
         await pilot.press("enter")
         await pilot.pause()
-        assert "fixed note" in texts(screen)
-        await pilot.press("escape", "end", "x")
+        assert isinstance(app.screen, AmendScreen)  # a bad time keeps the form open
+        assert "99:99" in str(app.screen.query_one("#amend-error", Label).render())
+        time_box.value = "-1m"  # T0 + 0: a minute before, i.e. 14:59
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        item = screen.query_one(Timeline).items[0]
+        assert item.text == "@bob fixed note" and item.amended
+        assert item.occurred_at.astimezone(cockpit.tz).strftime("%H:%M") == "14:59"
+        await pilot.press("home", "e")  # the amended entry now sorts first
+        await pilot.pause()
+        assert isinstance(app.screen, AmendScreen)
+        await pilot.press("escape")  # Esc cancels: nothing logged
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("home", "x")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
         await pilot.pause()
-        assert "fixed note" not in texts(screen)
+        assert "@bob fixed note" not in texts(screen)
         await pilot.press("a")  # show retracted
         await pilot.pause()
-        assert "fixed note" in texts(screen)
+        assert "@bob fixed note" in texts(screen)
     inc = cockpit.incident(declared.incident_id)
     assert inc.entry_count == 0
+    assert [r.kind for r in cockpit.store.recs(declared.incident_id)].count("entry.amended") == 1
     everything = inc.visible_timeline(include_retracted=True)
-    assert any(i.text == "fixed note" and i.retracted and i.starred for i in everything)
+    assert any(i.text == "@bob fixed note" and i.retracted and i.starred for i in everything)
 
 
 async def test_countdown_states_as_the_clock_runs_and_one_alert(cockpit: Cockpit):

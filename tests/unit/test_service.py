@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cockpit.clock import ManualClock
 from cockpit.config import config_dir, shipped_text
 from cockpit.service import Cockpit
@@ -80,3 +82,29 @@ def test_log_many_is_all_or_nothing_and_sees_its_own_earlier_lines(tmp_path: Pat
     else:
         raise AssertionError("expected a LineError")
     assert cockpit.store.count_events() == before
+
+
+def test_amend_from_a_form_takes_text_as_it_is_and_refuses_what_changes_nothing(
+    tmp_path: Path,
+):
+    from cockpit.entry import EntryError
+
+    cockpit = make(tmp_path)
+    declared = cockpit.declare("x", "1")
+    note = cockpit.log(declared.incident_id, "first try")[0]
+    inc = cockpit.incident(declared.incident_id)
+    for kwargs, message in [
+        ({"text": "first try"}, "nothing changed"),
+        ({"text": "  "}, "cannot be empty"),
+        ({"at": "15:05"}, "future"),  # T0 is 15:00 in Berlin
+        ({"at": "soon"}, "time:"),
+    ]:
+        with pytest.raises(EntryError, match=message):
+            cockpit.amend(inc, note.id, **kwargs)
+    with pytest.raises(EntryError, match="not an entry"):
+        cockpit.amend(inc, declared.id, text="y")
+    events = cockpit.amend(inc, note.id, text="/sev 4 is what I meant", at="-2m")
+    assert [e.kind for e in events] == ["entry.amended"]
+    item = cockpit.incident(declared.incident_id).items[note.id]
+    assert item.text == "/sev 4 is what I meant" and item.amended
+    assert cockpit.incident(declared.incident_id).severity == "SEV-1"  # text, not a command
