@@ -33,6 +33,13 @@ def visible(text: str) -> str:
     return text.translate(_TABLE)
 
 
-def one_line(text: str) -> str:
-    """Like `visible`, for a single-line cell."""
-    return visible(text)
+_ONE_FOR_ONE = {
+    code: (stand_in if len(stand_in) == 1 else "\u2370")  # ⍰ for C1 and bidi controls
+    for code, stand_in in _TABLE.items()
+}
+
+
+def visible_in_place(text: str) -> str:
+    """Like `visible`, but one character for one, so positions in the text (an input's
+    cursor) stay where they were: C1 and bidirectional controls all become ⍰."""
+    return text.translate(_ONE_FOR_ONE)

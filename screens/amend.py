@@ -18,6 +18,7 @@ from cockpit.events import Event
 from cockpit.incident import Incident, TimelineItem
 from cockpit.service import Cockpit
 from cockpit.text import visible
+from widgets.plain_input import PlainInput
 
 
 class AmendScreen(ModalScreen[list[Event] | None]):
@@ -53,9 +54,9 @@ class AmendScreen(ModalScreen[list[Event] | None]):
                 Text(f"Amend {short_id(item.id)} by @{visible(item.rec.author)}", style="bold")
             )
             yield Label("Occurred at (15:23, 15:23:10, -5m or an ISO time)", classes="field")
-            yield Input(when.strftime("%H:%M:%S"), id="amend-time", select_on_focus=False)
+            yield PlainInput(when.strftime("%H:%M:%S"), id="amend-time", select_on_focus=False)
             yield Label("Text", classes="field")
-            yield Input(item.text, id="amend-text", select_on_focus=False)
+            yield PlainInput(item.text, id="amend-text", select_on_focus=False)
             yield Label("", id="amend-error")
             with Horizontal():
                 yield Button("Save", variant="primary", id="save")

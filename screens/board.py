@@ -23,6 +23,7 @@ from cockpit.incident import Incident
 from cockpit.service import Cockpit
 from cockpit.text import visible
 from widgets.incident_table import IncidentTable
+from widgets.plain_input import PlainInput
 
 EMPTY = "No open incidents.  Press n to declare one."
 NO_MATCH = "No incident matches {query!r}.  Esc clears the filter."
@@ -94,7 +95,7 @@ class BoardScreen(Screen[None]):
         yield Header()
         yield Static(EMPTY, id="empty")
         yield IncidentTable(id="incidents")
-        yield Input(placeholder="filter: ref, title, severity or status", id="filter")
+        yield PlainInput(placeholder="filter: ref, title, severity or status", id="filter")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -20,6 +20,7 @@ from cockpit.entry import EntryError
 from cockpit.service import Cockpit
 from cockpit.store import StoreError
 from cockpit.timefmt import local_time
+from widgets.plain_input import PlainInput
 
 STARTED_HINT = "optional: 15:23, -5m or 2026-03-04T15:23Z (blank: now)"
 
@@ -70,13 +71,13 @@ class DeclareScreen(ModalScreen[str | None]):
         with Vertical(id="dialog"):
             yield Static("Declare an incident", id="heading")
             yield Label("Title")
-            yield Input(placeholder="what is wrong, in a few words", id="title", compact=True)
+            yield PlainInput(placeholder="what is wrong, in a few words", id="title", compact=True)
             yield Label(f"Severity ({policy.name})")
             yield Select(
                 options, value=policy.default, allow_blank=False, id="severity", compact=True
             )
             yield Label("Started")
-            yield Input(placeholder=STARTED_HINT, id="started", compact=True)
+            yield PlainInput(placeholder=STARTED_HINT, id="started", compact=True)
             yield Static("", id="started-preview")
             yield Checkbox("Exercise (not a real incident)", id="exercise", compact=True)
             yield Static("", id="error")

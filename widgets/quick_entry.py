@@ -19,9 +19,10 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from cockpit.text import visible
+from widgets.plain_input import PlainInput
 
 
-class EntryInput(Input):
+class EntryInput(PlainInput):
     """The one-line input, with history on Up/Down and a paste that keeps every line."""
 
     BINDINGS = [

@@ -5,12 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 from textual.widgets import Input, Label, Static
 
 from cockpit.app import make_app
 from cockpit.clock import ManualClock
 from cockpit.service import Cockpit
 from cockpit.store import Store
+from cockpit.text import visible_in_place
 from screens.amend import AmendScreen
 from screens.incident import ConfirmScreen, IncidentScreen
 from tests.conftest import T0
@@ -300,20 +302,72 @@ async def test_an_entry_logged_elsewhere_appears_without_a_restart(cockpit: Cock
         assert "from the other laptop" in texts(screen)
 
 
+HOSTILE = "[bold]x[/] [link=http://e]y \x1b[31mred \x1b]8;;http://e\x07 \u202eRTL 🔥 é"
+
+
+def assert_literal(svg: str, *, whole: bool = True) -> None:
+    """A screenshot shows the markup as typed and control characters as symbols (`whole`:
+    the view is wide enough to show the text to its escape sequence)."""
+    assert "[bold]x[/]" in svg and "\x1b" not in svg and "\x07" not in svg
+    if whole:
+        assert "[link=http://e]y" in svg and "␛[31mred" in svg
+
+
 async def test_hostile_text_is_shown_literally_everywhere(cockpit: Cockpit):
-    hostile = "[bold]x[/] [link=http://e]y \x1b[31mred \x1b]8;;http://e\x07 \u202eRTL 🔥 é"
-    declared = cockpit.declare(hostile, "1")
-    cockpit.log(declared.incident_id, hostile)
-    cockpit.log(declared.incident_id, f"/role ic {hostile.split()[0]}")
-    app = make_app(cockpit)
-    async with app.run_test(size=(80, 24)) as pilot:
-        screen = await open_incident(pilot, cockpit, declared.incident_id)
-        header = str(screen.query_one("#header", Static).render())
-        assert "[bold]x[/]" in header and "␛[31m" in header and "\x1b" not in header
-        assert any("[bold]x[/]" in t for t in texts(screen))
-        await type_line(pilot, hostile.replace("\x1b", "").replace("\x07", ""))
-        await pilot.pause()
-        assert app.export_screenshot()  # renders every widget without crashing
+    declared = cockpit.declare(HOSTILE, "1")
+    incident_id = declared.incident_id
+    for line in [
+        HOSTILE,
+        f"? {HOSTILE}",
+        f"/role ic {HOSTILE.split()[0]}",
+        f"/impact {HOSTILE}",
+        f"/link bridge {HOSTILE.split()[0]}",
+        f"/timer 10m {HOSTILE}",
+        f"/update {HOSTILE}",
+    ]:
+        cockpit.log(incident_id, line)
+    stored = [r.data.get("text") for r in cockpit.store.recs(incident_id)]
+    assert HOSTILE in stored  # the stored text stays as typed
+    for size in [(80, 24), (160, 48)]:
+        app = make_app(cockpit)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            assert_literal(app.export_screenshot(), whole=size[0] > 80)  # the board
+            screen = await open_incident(pilot, cockpit, incident_id)
+            header = str(screen.query_one("#header", Static).render())
+            assert "[bold]x[/]" in header and "␛[31m" in header and "\x1b" not in header
+            wide = size[0] > 80
+            assert_literal(app.export_screenshot(), whole=wide)  # header, timeline, panels
+            await pilot.press("f2")
+            await pilot.pause()
+            assert_literal(app.export_screenshot(), whole=wide)  # the panels page when narrow
+            await pilot.press("f2", "escape")
+            await pilot.pause()
+            await pilot.press("home", "down")  # the hostile note
+            await pilot.press("e")  # the amend form shows the entry's text
+            await pilot.pause()
+            assert isinstance(app.screen, AmendScreen)
+            assert_literal(app.export_screenshot())
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("x")  # the retract question quotes it
+            await pilot.pause()
+            assert isinstance(app.screen, ConfirmScreen)
+            assert_literal(app.export_screenshot())
+            await pilot.press("escape", "i")
+            await pilot.pause()
+            await type_line(pilot, HOSTILE.replace("\x1b", "").replace("\x07", ""))
+            await pilot.pause()
+            assert app.export_screenshot()  # the preview renders without crashing
+            entry = screen.query_one(EntryInput)
+            entry.value = HOSTILE  # as pasted: the input shows ␛, not an escape
+            entry.cursor_position = 0
+            await pilot.pause()
+            assert_literal(app.export_screenshot(), whole=False)
+            entry.cursor_position = HOSTILE.index("red")  # the cursor sits on the r
+            assert entry._cursor_offset == cell_len(
+                visible_in_place(HOSTILE[: entry.cursor_position])
+            )
 
 
 async def test_narrow_and_wide_layouts(cockpit: Cockpit):

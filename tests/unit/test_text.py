@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cockpit.text import one_line, visible
+from cockpit.text import visible, visible_in_place
 
 # Unicode's bidirectional formatting characters (UAX #9): the marks, the embeddings and
 # overrides, and the isolates. Any of them can reverse how a line reads on the screen.
@@ -120,7 +120,7 @@ def test_right_to_left_override_is_named() -> None:
 )
 def test_ordinary_text_is_left_alone(text: str) -> None:
     assert visible(text) == text
-    assert one_line(text) == text
+    assert visible_in_place(text) == text
 
 
 @given(st.text())
@@ -129,7 +129,10 @@ def test_output_holds_no_control_characters(text: str) -> None:
     assert not any(unicodedata.category(ch) == "Cc" for ch in shown)
     assert not any(unicodedata.bidirectional(ch) in EXPLICIT_BIDI_CLASSES for ch in shown)
     assert not any(is_control(ch) for ch in shown)
-    assert not any(unicodedata.category(ch) == "Cc" for ch in one_line(text))
+    in_place = visible_in_place(text)
+    assert len(in_place) == len(text)  # one for one: an input's cursor stays put
+    assert not any(unicodedata.category(ch) == "Cc" for ch in in_place)
+    assert not any(unicodedata.bidirectional(ch) in EXPLICIT_BIDI_CLASSES for ch in in_place)
 
 
 @given(st.text())
