@@ -59,6 +59,8 @@ _PREFIXES: dict[str, tuple[str, str, str]] = {
     "role.": ("@", "role", "timeline--role"),
     "checklist.": ("▣", "checklist", "timeline--checklist"),
     "timer.": ("◷", "timer", "timeline--timer"),
+    "escalation.": ("⇪", "escalation", "timeline--severity"),
+    "reminders.": ("◌", "reminders", "timeline--other"),
 }
 
 

@@ -420,3 +420,18 @@ async def test_fifty_thousand_items_render_lazily() -> None:
         assert "n49999" in lines(timeline)[-1]
         # cache is bounded: far fewer strips than items
         assert len(timeline._cache) <= 1024
+
+
+def test_every_kind_of_event_has_its_own_marker_word():
+    """A kind the timeline does not know would show its raw name: none is left."""
+    from types import SimpleNamespace
+
+    from cockpit.events import KINDS
+    from cockpit.incident import MODIFIERS
+    from widgets.timeline import KIND_WIDTH, kind_marker
+
+    for kind in set(KINDS) - MODIFIERS:  # corrections change items; they are not items
+        item = SimpleNamespace(kind=kind, state="open")
+        symbol, word, css = kind_marker(item)  # type: ignore[arg-type]
+        assert css != "timeline--other" or kind.startswith("reminders."), kind
+        assert len(word) <= KIND_WIDTH and symbol != "·", kind
