@@ -111,6 +111,16 @@ class IncidentScreen(Screen[None]):
         Binding("enter", "focus_entry", "Entry", show=False, id="timeline-enter"),
         Binding("question_mark", "help", "Help", show=False, id="timeline-help"),
         Binding("m", "mute", "Mute reminders", show=False, id="incident-mute"),
+        Binding(
+            "u",
+            "compose",
+            "Update",
+            id="timeline-update",
+            tooltip="Compose a stakeholder update from a template",
+        ),
+        Binding(
+            "b", "brief", "Brief", id="timeline-brief", tooltip="Handoff brief for a new commander"
+        ),
     ]
 
     def __init__(self, cockpit: Cockpit, incident_id: str) -> None:
@@ -407,6 +417,8 @@ class IncidentScreen(Screen[None]):
             "toggle_retracted",
             "focus_entry",
             "mute",
+            "compose",
+            "brief",
         }
         return not (action in letters and not self._timeline_focused())
 
@@ -506,6 +518,24 @@ class IncidentScreen(Screen[None]):
     def action_mute(self) -> None:
         """Mute or unmute the 5-minute overdue reminder; logged, so every screen agrees."""
         self._log_line("/unmute" if self.incident.reminders_muted else "/mute")
+
+    def action_compose(self, template: str | None = None) -> None:
+        """The update composer: a template filled from the incident, edited, then sent
+        (recorded, copied to the clipboard, written to a file)."""
+        from screens.composer import ComposerScreen
+
+        def sent(event: Event | None) -> None:
+            if event is not None:
+                self._show_new([event])
+            self.query_one(Timeline).focus()
+
+        self.app.push_screen(ComposerScreen(self.cockpit, self.incident, template), sent)
+
+    def action_brief(self) -> None:
+        """The handoff brief for a new commander or a late joiner (c copies it)."""
+        from screens.brief import BriefScreen
+
+        self.app.push_screen(BriefScreen(self.cockpit, self.incident))
 
     def action_help(self) -> None:
         self.app.action_help()  # type: ignore[attr-defined]

@@ -503,3 +503,42 @@ async def test_a_deputy_timer_counts_down_and_rings_once(cockpit: Cockpit):
         rang = [n for n in notices if "timer" in n]
         assert len(rang) == 1 and "check replica lag" in rang[0]
         assert "rang 15:02" in str(screen.query_one(Timers).render())
+
+
+async def test_u_composes_and_sends_an_update_and_b_shows_the_brief(cockpit: Cockpit):
+    from screens.brief import BriefScreen
+    from screens.composer import ComposerScreen
+
+    declared = cockpit.declare("Checkout errors", "1")
+    cockpit.log(declared.incident_id, "/role ic @alice")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await type_line(pilot, "u")  # in the entry, u is text
+        assert screen.query_one(EntryInput).value == "u"
+        screen.query_one(EntryInput).value = ""
+        await pilot.press("escape", "u")
+        await pilot.pause()
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        text = composer.text_area.text
+        assert "Checkout errors" in text
+        cockpit.clock.advance(minutes=3)  # type: ignore[attr-defined]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.screen is screen
+        assert app.clipboard == text
+        plan = screen.incident.update_plan("internal")
+        assert plan is not None and plan.last_update_at == cockpit.now()
+        assert "Update sent to internal" in texts(screen)[-1]
+        assert isinstance(screen.focused, Timeline)
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(app.screen, BriefScreen)
+        await pilot.press("c")
+        await pilot.pause()
+        assert "Checkout errors" in app.clipboard and "@alice" in app.clipboard
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
