@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual.widgets import Static
 
 from cockpit.app import make_app
 from cockpit.clock import ManualClock
 from cockpit.service import Cockpit
-from cockpit.store import Store
 from screens.brief import BriefScreen
-from tests.conftest import T0
 
 HOSTILE_TITLE = "[bold]x[/] \x1b[31mred \u202eevil 🔥"
-
-
-@pytest.fixture
-def cockpit(tmp_path: Path) -> Cockpit:
-    clock = ManualClock(T0)
-    return Cockpit(
-        Store(tmp_path / "inc.db", clock), clock, author="alice", zone_name="Europe/Berlin"
-    )
 
 
 def declare(cockpit: Cockpit, title: str = "Checkout errors") -> str:

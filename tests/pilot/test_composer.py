@@ -15,23 +15,10 @@ from cockpit.clock import ManualClock
 from cockpit.events import Event
 from cockpit.publish import FilePublisher, SentUpdate
 from cockpit.service import Cockpit
-from cockpit.store import Store
 from screens.composer import ComposerScreen
 from tests.conftest import T0
 
 HOSTILE_TITLE = "[bold]x[/] \x1b[31mred \u202eevil 🔥"
-
-
-def make(tmp_path: Path, author: str = "alice") -> Cockpit:
-    clock = ManualClock(T0)
-    return Cockpit(
-        Store(tmp_path / "inc.db", clock), clock, author=author, zone_name="Europe/Berlin"
-    )
-
-
-@pytest.fixture
-def cockpit(tmp_path: Path) -> Cockpit:
-    return make(tmp_path)
 
 
 def advance(cockpit: Cockpit, **kwargs: float) -> None:

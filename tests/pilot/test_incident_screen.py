@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from rich.cells import cell_len
 from textual.widgets import Input, Label, Static
 
 from cockpit.app import make_app
-from cockpit.clock import ManualClock
 from cockpit.service import Cockpit
-from cockpit.store import Store
 from cockpit.text import visible_in_place
 from screens.amend import AmendScreen
 from screens.incident import ConfirmScreen, IncidentScreen
-from tests.conftest import T0
+from tests.pilot.helpers import make
 from widgets.panels import Countdown, Roster
 from widgets.quick_entry import EntryInput
 from widgets.timeline import Timeline
-
-
-def make(tmp_path: Path, author: str = "alice") -> Cockpit:
-    clock = ManualClock(T0)
-    return Cockpit(
-        Store(tmp_path / "inc.db", clock), clock, author=author, zone_name="Europe/Berlin"
-    )
-
-
-@pytest.fixture
-def cockpit(tmp_path: Path) -> Cockpit:
-    return make(tmp_path)
 
 
 async def open_incident(pilot, cockpit: Cockpit, incident_id: str) -> IncidentScreen:
