@@ -158,6 +158,23 @@ async def in_app(items: int, keys: int) -> None:
     from widgets.quick_entry import EntryInput
     from widgets.timeline import Timeline
 
+    # The floor first, before the 50k-item incident fills this process's heap.
+    floor_echo = []
+
+    class Floor(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Input()
+
+    floor = Floor()
+    async with floor.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        box = floor.query_one(Input)
+        frames = FrameClock(floor)
+        for i in range(keys):
+            key = "abcdefghij"[i % 10]
+            floor_echo.append(await frames.key_to_frame(key, lambda k=key: box.value.endswith(k)))
+        frames.stop()
+
     clock = SystemClock()
     cockpit = Cockpit(Store(os.environ["COCKPIT_DB"], clock), clock, author="bench")
     big = cockpit.declare("Big incident", "1").incident_id
@@ -217,22 +234,6 @@ async def in_app(items: int, keys: int) -> None:
             entry.value = f"@-{(i % 50) + 1}m backdated {i}"
             await pilot.pause()
             backdated.append(await frames.key_to_frame("enter", lambda: entry.value == ""))
-        frames.stop()
-
-    floor_echo = []
-
-    class Floor(App[None]):
-        def compose(self):  # type: ignore[no-untyped-def]
-            yield Input()
-
-    floor = Floor()
-    async with floor.run_test(size=(160, 48)) as pilot:
-        await pilot.pause()
-        box = floor.query_one(Input)
-        frames = FrameClock(floor)
-        for i in range(keys):
-            key = "abcdefghij"[i % 10]
-            floor_echo.append(await frames.key_to_frame(key, lambda k=key: box.value.endswith(k)))
         frames.stop()
 
     def row(name: str, values: list[float]) -> None:

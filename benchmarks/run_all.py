@@ -1,6 +1,6 @@
 """Run every benchmark, one after the other, each in its own process.
 
-    .venv/bin/python benchmarks/run_all.py            # the defaults (about 2 minutes)
+    .venv/bin/python benchmarks/run_all.py            # the defaults (about 6 minutes)
     .venv/bin/python benchmarks/run_all.py --quick    # smaller counts, a smoke run
 
 Prints each benchmark's figures as it goes; never fails on a figure (exit status is
@@ -20,7 +20,9 @@ QUICK = {
     "bench_append.py": ["--count", "300", "--grow", "0"],
     "bench_fold.py": ["--sizes", "10000", "--repeat", "3"],
     "bench_cli.py": ["--runs", "5", "--importtime-runs", "2"],
+    "bench_tui.py": ["--items", "10000", "--keys", "40", "--idle", "5", "--paint-runs", "3"],
 }
+FULL = {"bench_tui.py": ["--idle", "60"]}  # the issue's 60 s of idle
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
     args = parser.parse_args(argv)
     failed = []
-    for name in ("bench_append.py", "bench_fold.py", "bench_cli.py"):
-        extra = QUICK[name] if args.quick else []
+    for name in ("bench_append.py", "bench_fold.py", "bench_cli.py", "bench_tui.py"):
+        extra = QUICK[name] if args.quick else FULL.get(name, [])
         t0 = time.perf_counter()
         code = subprocess.call([sys.executable, str(HERE / name), *extra])
         print(f"(benchmarks/{name} took {time.perf_counter() - t0:.0f} s)\n", flush=True)

@@ -7,6 +7,7 @@ incident carries a copy of its policy's levels and roles, so every machine folds
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -123,18 +124,20 @@ class Level(Strict):
     def update_audiences(self, customer_facing: bool = True) -> list[Audience]:
         """Every audience owed updates at this level, internal first. Audiences marked
         `customer_facing_only` are left out unless `customer_facing`."""
-        out = []
-        if self.cadence is not None and self.first_update is not None:
-            out.append(
-                Audience(
-                    key=INTERNAL,
-                    label="Internal",
-                    first_update=self.first_update,
-                    cadence=self.cadence,
-                )
-            )
+        internal = self._internal
+        out = [internal] if internal is not None else []
         out.extend(a for a in self.audiences if customer_facing or not a.customer_facing_only)
         return out
+
+    @cached_property
+    def _internal(self) -> Audience | None:
+        """The internal audience, from the level's own first update and cadence (built
+        once: the fold asks for it at every update sent)."""
+        if self.cadence is None or self.first_update is None:
+            return None
+        return Audience(
+            key=INTERNAL, label="Internal", first_update=self.first_update, cadence=self.cadence
+        )
 
     def audience(self, key: str) -> Audience | None:
         for audience in self.update_audiences():
