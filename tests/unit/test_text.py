@@ -30,14 +30,12 @@ EXPLICIT_BIDI_CLASSES = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI",
 
 
 def is_control(ch: str) -> bool:
-    """C0, DEL, C1, and the bidi embeddings, overrides, isolates and LRM/RLM.
-
-    (The Arabic letter mark, U+061C, is checked by its own example test.)
-    """
+    """C0, DEL, C1, the bidi embeddings, overrides, isolates and marks, and the line and
+    paragraph separators (each can reorder or break a terminal line)."""
     return (
         unicodedata.category(ch) == "Cc"
         or unicodedata.bidirectional(ch) in EXPLICIT_BIDI_CLASSES
-        or ch in "\u200e\u200f"
+        or ch in "\u200e\u200f\u061c\u2028\u2029"
     )
 
 
