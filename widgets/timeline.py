@@ -134,6 +134,7 @@ class Timeline(ScrollView, can_focus=True):
         background: $surface;
         overflow-x: hidden;
         overflow-y: auto;
+        scrollbar-size-vertical: 0;
         & > .timeline--time { color: $text-muted; }
         & > .timeline--id { color: $text-muted; }
         & > .timeline--author { color: $text-secondary; }
@@ -202,6 +203,7 @@ class Timeline(ScrollView, can_focus=True):
         self._tz: tzinfo = UTC
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._posted_id: str | None = None
+        self._position = ""
         # Dates are shown when the items span more than one day (see `_time_text`).
         self._newest_day: date | None = None
         self._spans_days = False
@@ -229,7 +231,7 @@ class Timeline(ScrollView, can_focus=True):
     def following(self) -> bool:
         """True when new items will move the cursor to the newest one and scroll to it:
         the cursor is on the newest item and the view has not been scrolled up (with the
-        mouse wheel or scroll bar) away from the end."""
+        mouse wheel) away from the end."""
         return self.on_newest and (not self.size or self.scroll_offset.y >= self.max_scroll_y)
 
     def set_items(self, items: list[TimelineItem], tz: tzinfo) -> None:
@@ -319,7 +321,20 @@ class Timeline(ScrollView, can_focus=True):
         elif cursor >= top + height:
             self.scroll_to(y=cursor - height + 1, animate=False, force=True)
 
+    def _show_position(self) -> None:
+        """Where the cursor is, in the border: `1,234 of 50,000` (instead of a scroll bar,
+        which at 50k items is a one-cell thumb that costs a repaint of its whole column
+        with every new entry)."""
+        items, cursor = self._items, self.cursor
+        position = f"{cursor + 1:,} of {len(items):,}" if items and cursor >= 0 else ""
+        if position and not self.on_newest:
+            position += " · End: newest"
+        if position != self._position:
+            self._position = position
+            self.border_subtitle = position
+
     def _post_selected(self) -> None:
+        self._show_position()
         item = self.selected
         if item is not None and item.id != self._posted_id:
             self._posted_id = item.id

@@ -435,3 +435,17 @@ def test_every_kind_of_event_has_its_own_marker_word():
         symbol, word, css = kind_marker(item)  # type: ignore[arg-type]
         assert css != "timeline--other" or kind.startswith("reminders."), kind
         assert len(word) <= KIND_WIDTH and symbol != "·", kind
+
+
+async def test_the_border_says_where_the_cursor_is_among_the_items():
+    app = TimelineApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        timeline = app.query_one(Timeline)
+        _, inc = notes(1999)  # and the declaration
+        timeline.set_items(inc.visible_timeline(), inc.tz)
+        await pilot.pause()
+        assert timeline.border_subtitle == "2,000 of 2,000"
+        timeline.focus()
+        await pilot.press("home")
+        await pilot.pause()
+        assert timeline.border_subtitle == "1 of 2,000 · End: newest"
