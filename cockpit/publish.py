@@ -77,7 +77,10 @@ class Delivery:
         }
 
     def message(self) -> str:
-        """One line for a person: `wrote /path` or `file: could not write /path: reason`."""
+        """One line for a person: `copied to the clipboard`, `file: /path`, or
+        `file: not delivered to /path: reason`."""
+        if self.ok and self.where == self.publisher:  # the place is the publisher's name
+            return f"copied to the {self.where}" if self.where == "clipboard" else self.where
         if self.ok:
             return f"{self.publisher}: {self.where}" + (f" ({self.detail})" if self.detail else "")
         return f"{self.publisher}: not delivered to {self.where}: {self.detail}"

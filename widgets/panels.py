@@ -231,7 +231,7 @@ class Updates(Steady):
                 text.append(f"late {format_duration(rec.occurred_at - due)}", self.style("warn"))
             else:
                 text.append("on time", self.style("done"))
-            body = visible(str(rec.data.get("text", ""))).replace("\n", " ")
+            body = visible(str(rec.data.get("text", "")).replace("\n", " "))  # one line
             if body:
                 text.append(f"\n   {body[:60]}{'…' if len(body) > 60 else ''}", "dim")
             text.append("\n")

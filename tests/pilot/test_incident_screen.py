@@ -427,6 +427,7 @@ async def test_updates_panel_shows_each_audience_and_who_sent_what_on_time_or_la
     cockpit.log(declared.incident_id, "/customer yes")  # status page: first within 15
     cockpit.clock.advance(minutes=12)  # type: ignore[attr-defined]
     cockpit.log(declared.incident_id, "/update [bold]we are on it[/]")  # 2 min late
+    cockpit.send_update(declared.incident_id, text="Status: investigating\nImpact: EU")
     app = make_app(cockpit)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_incident(pilot, cockpit, declared.incident_id)
@@ -434,8 +435,9 @@ async def test_updates_panel_shows_each_audience_and_who_sent_what_on_time_or_la
         assert "in 15:00" in panel and "Internal" in panel
         assert "⚠ in 03:00" in panel and "Status page" in panel
         assert "in 18:00" in panel and "Executives" in panel
-        assert "@alice → internal late 2 min" in panel
+        assert "@alice → internal late 2 min" in panel and "␊" not in panel
         assert "[bold]we are on it[/]" in panel  # the sent text, literally
+        assert "Status: investigating Impact: EU" in panel  # on one line
 
 
 async def test_a_breached_target_prompts_its_action_once(cockpit: Cockpit):
