@@ -1143,7 +1143,11 @@ def describe(rec: Rec, inc: Incident, tz: tzinfo, runbook: Runbook | None = None
     if kind == "update.sent":
         text = f"Update sent to {data.get('audience', 'internal')}"
         if data.get("text"):
-            text += f": {data['text']}"
+            # A composed update is several lines; the timeline is one line an item (the
+            # whole text is in the event, the export file and `cockpit show --json`).
+            first, *rest = str(data["text"]).strip().splitlines() or [""]
+            more = f" (+{len(rest)} line{'s' if len(rest) > 1 else ''})" if rest else ""
+            text += f": {first}{more}"
         if data.get("next_update_at"):
             text += f" (next by {at('next_update_at')})"
         return text

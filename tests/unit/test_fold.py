@@ -443,3 +443,12 @@ def test_mute_is_folded_from_the_log_and_the_latest_wins():
     assert log.fold().reminders_muted is False
     log.add("reminders.muted", {}, minutes=12)
     assert log.fold().reminders_muted is True
+
+
+def test_a_composed_update_shows_its_first_line_in_the_timeline():
+    from cockpit.incident import describe
+
+    log = Log(T0)
+    rec = log.add("update.sent", {"audience": "internal", "text": "Status: ok\nImpact: none\n"})
+    inc = log.fold()
+    assert describe(rec, inc, inc.tz) == "Update sent to internal: Status: ok (+1 line)"
