@@ -100,16 +100,19 @@ def run_child(code: str, *args: str) -> tuple[float, float]:
 class FrameClock:
     """Key to frame, measured in the app itself rather than through Pilot (whose `press`
     waits for the app to go idle and adds tens of ms of its own): a key event is handed to
-    the driver as a terminal's would be, and the time is taken when the first frame after
-    the key has had its effect (`done()`) is handed to the driver for writing."""
+    the driver as a terminal's would be, and the time is taken when the first frame that
+    shows the key's effect (`done()` holds as the frame is handed to the driver) is
+    written."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
-        self.frames: list[float] = []
         self._display = app._display
+        self._done: Callable[[], bool] | None = None
+        self._hit: float | None = None
 
         def display(screen: Any, renderable: Any) -> None:
-            self.frames.append(time.perf_counter())
+            if self._done is not None and self._hit is None and self._done():
+                self._hit = time.perf_counter()
             self._display(screen, renderable)
 
         app._display = display
@@ -120,15 +123,13 @@ class FrameClock:
         await asyncio.sleep(0.02)  # let the previous key's frames settle
         event = events.Key(key, None if key == "enter" else key)
         event.set_sender(self.app)
+        self._done, self._hit = done, None
         start = time.perf_counter()
         self.app._driver.send_message(event)
-        seen: int | None = None
-        while True:
+        while self._hit is None:
             await asyncio.sleep(0.0002)
-            if seen is None and done():
-                seen = len(self.frames)
-            if seen is not None and len(self.frames) > seen:
-                return self.frames[seen] - start
+        self._done = None
+        return self._hit - start
 
     def stop(self) -> None:
         self.app._display = self._display
