@@ -49,17 +49,20 @@ def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
     Screens declare their keys once (with an id, a description and a tooltip); the palette
     lists the same actions, so nothing the keyboard can do is missing from it.
     """
+    # A screen may run an action for the palette that its keys only allow in one place
+    # (the incident screen's letter keys act only with the timeline focused).
+    run = getattr(screen, "palette_action", None)
     for binding in getattr(screen, "BINDINGS", []):
         if not isinstance(binding, Binding) or binding.id is None:
             continue
-        if screen.check_action(binding.action, ()) is False:
+        if run is None and screen.check_action(binding.action, ()) is False:
             continue
         key = binding.key_display or binding.key
         title = binding.tooltip or binding.description
         yield SystemCommand(
             title,
             f"{binding.description} (key: {key})",
-            partial(screen.run_action, binding.action),
+            partial(run or screen.run_action, binding.action),
         )
 
 

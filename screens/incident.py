@@ -133,6 +133,7 @@ class IncidentScreen(Screen[None]):
         self.live = cockpit.live(incident_id)
         self.show_retracted = False
         self._update_states: dict[str, str] | None = None  # per audience, last tick
+        self._from_palette = False
         self._last_reminder: datetime | None = None
         self._seen: tuple[set[str], set[str]] | None = None  # breached targets, rung timers
 
@@ -406,7 +407,18 @@ class IncidentScreen(Screen[None]):
     def _timeline_focused(self) -> bool:
         return isinstance(self.focused, Timeline)
 
+    async def palette_action(self, action: str) -> None:
+        """Run an action chosen in the command palette, wherever the focus is (the letter
+        keys need the timeline focused only so that typing stays text)."""
+        self._from_palette = True
+        try:
+            await self.run_action(action)
+        finally:
+            self._from_palette = False
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._from_palette:
+            return True
         # Letter keys belong to the quick entry (as text) unless the timeline has focus.
         letters = {
             "star",
@@ -527,7 +539,6 @@ class IncidentScreen(Screen[None]):
         def sent(event: Event | None) -> None:
             if event is not None:
                 self._show_new([event])
-            self.query_one(Timeline).focus()
 
         self.app.push_screen(ComposerScreen(self.cockpit, self.incident, template), sent)
 

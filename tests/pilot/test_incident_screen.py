@@ -527,3 +527,30 @@ async def test_u_composes_and_sends_an_update_and_b_shows_the_brief(cockpit: Coc
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_the_palette_offers_every_incident_action_with_the_entry_focused(
+    cockpit: Cockpit,
+):
+    from screens.composer import ComposerScreen
+
+    declared = cockpit.declare("Checkout errors", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        assert isinstance(screen.focused, EntryInput)
+        titles = {command.title for command in app.get_system_commands(screen)}
+        for binding in IncidentScreen.BINDINGS:
+            title = binding.tooltip or binding.description
+            assert title in titles, binding.id
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"stakeholder update")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert isinstance(app.screen, ComposerScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await type_line(pilot, "u")  # and the letter is still text in the entry
+        assert screen.query_one(EntryInput).value == "u"
