@@ -69,6 +69,29 @@ class LineError(Exception):
         return f"line {self.line}: {self.error}"
 
 
+class Watch:
+    """One view's look at the store: has anything been committed since it last looked
+    (two tiny queries when nothing has), and which incidents the new events belong to.
+    New events are fed to the incidents the cockpit holds folded (`Cockpit.feed`)."""
+
+    def __init__(self, cockpit: Cockpit) -> None:
+        self.cockpit = cockpit
+        self.version = cockpit.store.data_version()
+        self.seq = cockpit.store.newest_seq()
+
+    def changes(self) -> set[str] | None:
+        """None if nothing changed; else the incidents with new events (maybe none)."""
+        store = self.cockpit.store
+        version, seq = store.data_version(), store.newest_seq()
+        if (version, seq) == (self.version, self.seq):
+            return None
+        self.version = version
+        if seq == self.seq:
+            return set()
+        recs, self.seq = store.recs_since(self.seq)
+        return self.cockpit.feed(recs)
+
+
 @dataclass
 class Cockpit:
     store: Store

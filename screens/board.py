@@ -20,7 +20,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from cockpit.incident import Incident
-from cockpit.service import Cockpit
+from cockpit.service import Cockpit, Watch
 from cockpit.text import visible
 from widgets.incident_table import IncidentTable
 from widgets.plain_input import PlainInput
@@ -84,10 +84,9 @@ class BoardScreen(Screen[None]):
     def __init__(self, cockpit: Cockpit) -> None:
         super().__init__()
         self.cockpit = cockpit
-        self._version = -1
-        self._seq = -1
+        self._watch = Watch(cockpit)
         self._listed_closed = False
-        self._ids: list[str] = []
+        self._ids: list[str] | None = None  # listed at the first look
         self._order: list[Incident] = []
         self._order_stale = True
 
@@ -120,15 +119,11 @@ class BoardScreen(Screen[None]):
     def incidents(self) -> list[Incident]:
         """The incidents to list, folded again only when the database has changed, and
         then only the ones with new events."""
-        store = self.cockpit.store
-        version, seq = store.data_version(), store.newest_seq()
-        listing_changed = self._listed_closed != self.show_closed
-        if (version, seq) != (self._version, self._seq) or listing_changed:
-            if self._seq >= 0 and seq != self._seq:
-                self.cockpit.feed(store.recs_since(self._seq)[0])
-            self._version, self._seq = version, seq
+        changed = self._watch.changes() is not None
+        if changed or self._ids is None or self._listed_closed != self.show_closed:
             self._listed_closed = self.show_closed
-            self._ids = [row.id for row in store.incidents(include_closed=self.show_closed)]
+            rows = self.cockpit.store.incidents(include_closed=self.show_closed)
+            self._ids = [row.id for row in rows]
             self._order_stale = True
         return [self.cockpit.live(i).incident for i in self._ids]
 

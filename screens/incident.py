@@ -22,7 +22,7 @@ from textual.widgets import Button, Footer, Label
 from cockpit.entry import COMMANDS, EntryError, short_id
 from cockpit.events import MILESTONES, STATUSES, Event
 from cockpit.incident import Incident, TimelineItem
-from cockpit.service import Cockpit, LineError
+from cockpit.service import Cockpit, LineError, Watch
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
 from widgets.panels import (
@@ -127,9 +127,7 @@ class IncidentScreen(Screen[None]):
         super().__init__()
         self.cockpit = cockpit
         self.incident_id = incident_id
-        store = cockpit.store
-        self._seq = store.newest_seq()
-        self._version = store.data_version()
+        self._watch = Watch(cockpit)
         self.live = cockpit.live(incident_id)
         self.show_retracted = False
         self._update_states: dict[str, str] | None = None  # per audience, last tick
@@ -179,18 +177,13 @@ class IncidentScreen(Screen[None]):
     # live ------------------------------------------------------------------------------
     def tick(self) -> None:
         """Every second: pick up what other processes logged, and redraw the clocks."""
-        self.pick_up()
-        self.redraw(items=False)
+        if not self.pick_up():
+            self.redraw(items=False)
 
     def pick_up(self) -> bool:
-        store = self.cockpit.store
-        version, seq = store.data_version(), store.newest_seq()
-        if (version, seq) == (self._version, self._seq):
-            return False
-        self._version = version
-        recs, self._seq = store.recs_since(self._seq)
-        # The board may have applied them already (it shares the fold): redraw anyway.
-        if self.incident_id in self.cockpit.feed(recs):
+        """Redraw with the timeline if this incident has new events (the board may have
+        applied them to the shared fold already: they count all the same)."""
+        if self.incident_id in (self._watch.changes() or ()):
             self.redraw(items=True)
             return True
         return False
@@ -550,7 +543,3 @@ class IncidentScreen(Screen[None]):
 
     def action_help(self) -> None:
         self.app.action_help()  # type: ignore[attr-defined]
-
-    @on(Timeline.Selected)
-    def _selected_changed(self, event: Timeline.Selected) -> None:
-        pass
