@@ -19,7 +19,7 @@ from textual.widgets import DataTable
 
 from cockpit.incident import Incident
 from cockpit.text import visible
-from cockpit.timefmt import format_clock
+from widgets.panels import countdown_words
 
 COLUMNS = {  # key: header, in the order shown
     "ref": "Ref",
@@ -38,8 +38,6 @@ COUNTDOWN_RESERVE = len("OVERDUE +00:00")  # so a countdown turning overdue fits
 
 NO_IC = "no IC"
 EXERCISE = "EXERCISE"
-DUE_SOON = "⚠"
-OVERDUE = "OVERDUE"
 NOTHING_DUE = "—"
 AUDIENCE_TAGS = {"executive": "exec", "status": "status"}  # short, for the board's cell
 
@@ -60,13 +58,8 @@ def countdown_text(incident: Incident, now: datetime) -> tuple[str, str]:
     soonest = incident.soonest_update() if incident.is_active else None
     if soonest is None:
         return NOTHING_DUE, "none"
-    plan, state = soonest.plan, soonest.state(now)
-    if state == "overdue":
-        text = f"{OVERDUE} +{format_clock(now - plan.due_at)}"
-    elif state == "due_soon":
-        text = f"{DUE_SOON} {format_clock(plan.due_at - now)}"
-    else:
-        text = format_clock(plan.due_at - now)
+    state = soonest.state(now)
+    text = countdown_words(state, soonest.due_at, now, lead="")
     if soonest.audience != "internal":
         text += " " + AUDIENCE_TAGS.get(soonest.audience, soonest.audience[:6])
     return text, state

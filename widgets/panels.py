@@ -189,13 +189,14 @@ class Checklist(Steady):
         self.set_title(f"First thirty minutes {done_count}/{len(runbook.items)}")
 
 
-def countdown_words(state: str, due: datetime, now: datetime) -> str:
-    """`in 04:12`, `⚠ in 01:30` or `OVERDUE +02:10`."""
+def countdown_words(state: str, due: datetime, now: datetime, lead: str = "in ") -> str:
+    """`in 04:12`, `⚠ in 01:30` or `OVERDUE +02:10` (the board's cells leave out `lead`):
+    a word or symbol beside the colour, for every countdown to an update."""
     if state == "overdue":
         return f"OVERDUE +{format_clock(now - due)}"
     if state == "due_soon":
-        return f"⚠ in {format_clock(due - now)}"
-    return f"in {format_clock(due - now)}"
+        return f"⚠ {lead}{format_clock(due - now)}"
+    return f"{lead}{format_clock(due - now)}"
 
 
 STATE_COLUMN = 16  # "OVERDUE +1:02:03" and the like, so the names line up
