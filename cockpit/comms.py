@@ -308,25 +308,14 @@ def audience_states(inc: Incident) -> list[AudienceState]:
     for rec in inc.updates:
         last[rec.data.get("audience", "internal")] = rec
     states: dict[str, AudienceState] = {}
-    plans = getattr(inc, "update_plans", None)
-    if plans is not None:
-        for plan in plans:
-            latest = last.get(plan.audience)
-            states[plan.audience] = AudienceState(
-                plan.audience,
-                plan.label,
-                plan.last_update_at,
-                latest.author if latest is not None else None,
-                plan.due_at,
-            )
-    elif inc.next_update is not None:  # a fold without per-audience plans
-        latest = last.get("internal")
-        states["internal"] = AudienceState(
-            "internal",
-            "Internal",
-            latest.occurred_at if latest is not None else None,
+    for plan in inc.update_plans:
+        latest = last.get(plan.audience)
+        states[plan.audience] = AudienceState(
+            plan.audience,
+            plan.label,
+            plan.last_update_at,
             latest.author if latest is not None else None,
-            inc.next_update.due_at,
+            plan.due_at,
         )
     for audience, rec in last.items():
         if audience not in states:
@@ -500,15 +489,8 @@ def escalate_to(inc: Incident) -> str:
     steps = level.escalation if level is not None else []
     if not steps:
         return "the next level of on-call"
-    made = getattr(inc, "escalations", None)
-    if made is not None:
-        done = {str(rec.data.get("to", "")).casefold() for rec in made}
-        for step in steps:
-            if step.to.casefold() not in done:
-                return step.to
-        return steps[-1].to
-    sent = sum(1 for u in inc.updates if u.data.get("audience") == "escalation")
-    return steps[min(sent, len(steps) - 1)].to
+    pending = inc.pending_escalations()
+    return pending[0].to if pending else steps[-1].to
 
 
 def escalation_for(inc: Incident, audience: str) -> str | None:

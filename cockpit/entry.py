@@ -659,10 +659,9 @@ def _escalate(a: _Args) -> list[Draft]:
     incident = a.incident
     level = incident.level
     steps = level.escalation if level is not None else []
-    made = {r.data.get("to", "").casefold() for r in incident.escalations}
     text = a.text_after(0)
     if not text:
-        pending = [s for s in steps if s.to.casefold() not in made]
+        pending = incident.pending_escalations()
         if not pending:
             where = f"{level.key} has no escalation step left" if level else "no level is set"
             raise EntryError(f"/escalate needs whom you escalated to: {where}", a.end_col)

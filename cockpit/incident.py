@@ -16,7 +16,7 @@ from typing import Any
 
 from cockpit.clock import zone as zone_info
 from cockpit.events import ENTRY_KINDS, MILESTONES, Rec, short_id
-from cockpit.policy import INTERNAL, Audience, Level, Policy
+from cockpit.policy import INTERNAL, Audience, Escalation, Level, Policy
 from cockpit.runbook import Item, Runbook
 from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
 
@@ -341,8 +341,7 @@ class Incident:
 
     @property
     def last_update_at(self) -> datetime | None:
-        internal = [u for u in self.updates if u.data.get("audience", "internal") == "internal"]
-        return internal[-1].occurred_at if internal else None
+        return self.last_update_for(INTERNAL)
 
     @property
     def customer_facing(self) -> bool:
@@ -374,6 +373,14 @@ class Incident:
             if target.name == name:
                 return target
         return None
+
+    def pending_escalations(self) -> list[Escalation]:
+        """The level's escalation steps nobody has escalated to yet (`escalation.made`), in
+        order: what `/escalate` alone records and whom an escalation page goes to."""
+        level = self.level
+        made = {str(rec.data.get("to", "")).casefold() for rec in self.escalations}
+        steps = level.escalation if level is not None else []
+        return [step for step in steps if step.to.casefold() not in made]
 
     def prompts(self, now: datetime) -> list[Target]:
         """Breached targets and due escalations that still call for the action they name,
