@@ -9,7 +9,7 @@ characters visible (`cockpit.text.visible`), as for every other view.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cockpit.comms import AudienceState, audience_states, when
@@ -216,8 +216,6 @@ def handoff_brief(
         )
     unchecked: list[BriefItem] = []
     if runbook is not None and inc.declared_at is not None:
-        from datetime import timedelta
-
         for item in runbook.items:
             if inc.checklist_done(item) is None:
                 due = inc.declared_at + timedelta(seconds=item.due)

@@ -47,6 +47,7 @@ class Steady(Static):
     """
 
     _shown: Text | None = None
+    _title_shown: str | None = None
 
     def style(self, name: str) -> Style:
         """A state's style from the theme (done, late, warn, muted, strong)."""
@@ -67,7 +68,7 @@ class Steady(Static):
     def set_title(self, title: str) -> None:
         """Set the border title (markup-free text of ours) only when it changed: setting
         it always repaints."""
-        if getattr(self, "_title_shown", None) != title:
+        if self._title_shown != title:
             self._title_shown = title
             self.border_title = title
 
