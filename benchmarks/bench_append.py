@@ -29,7 +29,8 @@ from pathlib import Path
 from _common import header, median, ms, note_text, percentile, preload, profile, sandbox
 
 from cockpit.clock import SystemClock
-from cockpit.events import Event, dumps
+from cockpit.events import Event
+from cockpit.records import dumps
 from cockpit.service import Cockpit
 from cockpit.store import Store
 from cockpit.timefmt import format_ts, to_us

@@ -39,8 +39,9 @@ from typing import Any
 from _common import WORDS, header, median, profile, sandbox
 
 from cockpit.clock import ManualClock, SystemClock
-from cockpit.events import Event, Rec
+from cockpit.events import Event
 from cockpit.incident import Incident, fold
+from cockpit.records import Rec
 from cockpit.runbook import Runbook, load_runbook
 from cockpit.service import Cockpit, gc_paused
 from cockpit.store import Store

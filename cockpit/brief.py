@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cockpit.comms import AudienceState, audience_states, when
-from cockpit.events import short_id
+from cockpit.records import short_id
 from cockpit.timefmt import format_clock, format_duration, format_ts
 
 if TYPE_CHECKING:

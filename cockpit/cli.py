@@ -39,7 +39,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def short_id(event_id: str) -> str:
-    from cockpit.events import short_id as short
+    from cockpit.records import short_id as short
 
     return short(event_id)
 

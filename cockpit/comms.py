@@ -24,8 +24,8 @@ from cockpit.config import ConfigError, config_dir, load_data
 from cockpit.timefmt import format_duration
 
 if TYPE_CHECKING:
-    from cockpit.events import Rec
     from cockpit.incident import Incident, TimelineItem
+    from cockpit.records import Rec
 
 TEMPLATE_DIR = "templates"
 SHIPPED_TEMPLATES = ("ack", "internal", "executive", "status", "escalation", "resolution")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from cockpit.events import ENTRY_KINDS, MILESTONES, STATUSES, short_id
+from cockpit.records import ENTRY_KINDS, MILESTONES, STATUSES, short_id
 from cockpit.timefmt import format_duration, format_ts, parse_duration, to_utc
 
 if TYPE_CHECKING:  # imported lazily: logging a plain note needs none of them

@@ -1,13 +1,12 @@
 """Events: every fact about an incident, immutable.
 
 An `Event` is validated once, on the way into the store. Reading back, the store hands
-out light `Rec`s (plain data, no validation per row); the fold works on those.
+out light `Rec`s (`cockpit.records`: plain data, no validation per row, no pydantic); the
+fold works on those.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,20 +20,14 @@ from pydantic import (
 )
 from pydantic import AwareDatetime as _Aware
 
-from cockpit.timefmt import format_ts, from_us, parse_ts, to_us, to_utc
+from cockpit.records import ENTRY_KINDS, Rec
+from cockpit.timefmt import format_ts, to_us, to_utc
 
 UtcTime = Annotated[
     _Aware,
     AfterValidator(to_utc),
     PlainSerializer(format_ts, return_type=str, when_used="json"),
 ]
-
-CONTEXT_KEYS = ("bridge", "channel", "ticket", "services", "customer_facing")
-STATUSES = ("investigating", "identified", "monitoring", "mitigated", "resolved", "closed")
-MILESTONES = ("started", "detected", "acknowledged", "declared", "mitigated", "resolved")
-ENTRY_KINDS = frozenset(
-    ("entry.note", "entry.decision", "entry.hypothesis", "entry.action", "entry.todo")
-)
 
 
 class Payload(BaseModel):
@@ -292,121 +285,3 @@ class Event(BaseModel):
             data=data,
             text=data.get("text") if self.kind in ENTRY_KINDS else None,
         )
-
-
-class Rec:
-    """A light, already-validated event: what the store hands the fold.
-
-    Times are kept as integer microseconds (cheap to load and sort) and turned into
-    datetimes on demand. The payload stays a JSON string until something reads `data`, and
-    an entry's text comes from its own column, so loading 100k events decodes little.
-    Treat a Rec as immutable.
-    """
-
-    __slots__ = (
-        "_data",
-        "_raw",
-        "author",
-        "id",
-        "incident_id",
-        "kind",
-        "occurred_us",
-        "origin",
-        "recorded_us",
-        "text",
-    )
-
-    def __init__(
-        self,
-        id: str,
-        incident_id: str,
-        kind: str,
-        occurred_us: int,
-        recorded_us: int,
-        author: str,
-        origin: str,
-        data: dict[str, Any] | None = None,
-        raw: str | None = None,
-        text: str | None = None,
-    ) -> None:
-        self.id = id
-        self.incident_id = incident_id
-        self.kind = kind
-        self.occurred_us = occurred_us
-        self.recorded_us = recorded_us
-        self.author = author
-        self.origin = origin
-        self._data = data
-        self._raw = raw
-        self.text = text
-
-    @property
-    def occurred_at(self) -> datetime:
-        return from_us(self.occurred_us)
-
-    @property
-    def recorded_at(self) -> datetime:
-        return from_us(self.recorded_us)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The payload in its JSON form (times as RFC 3339 strings)."""
-        if self._data is None:
-            if self._raw:
-                self._data = json.loads(self._raw)
-            elif self.text is not None and self.kind in ENTRY_KINDS:
-                # Loaded without its JSON: an entry's payload follows from its text.
-                from cockpit.entry import mentions
-
-                self._data = {"text": self.text, "mentions": mentions(self.text)}
-            else:
-                self._data = {}
-        return self._data
-
-    def entry_text(self) -> str:
-        if self.text is not None:
-            return self.text
-        value = self.data.get("text", "")
-        return value if isinstance(value, str) else ""
-
-    def __repr__(self) -> str:
-        return f"Rec({self.kind} {self.id} at {format_ts(self.occurred_at)})"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Rec):
-            return NotImplemented
-        return self.to_json() == other.to_json()
-
-    def __hash__(self) -> int:
-        return hash(self.id)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "incident_id": self.incident_id,
-            "kind": self.kind,
-            "occurred_at": format_ts(self.occurred_at),
-            "recorded_at": format_ts(self.recorded_at),
-            "author": self.author,
-            "origin": self.origin,
-            "data": self.data,
-        }
-
-    def time(self, key: str) -> datetime | None:
-        """A time inside the payload, parsed."""
-        value = self.data.get(key)
-        return parse_ts(value) if isinstance(value, str) else None
-
-    def to_event(self) -> Event:
-        return Event.model_validate(self.to_json())
-
-
-def short_id(event_id: str) -> str:
-    """How the screen names an entry: the last six characters of its ULID. (Events made
-    in the same millisecond share their leading random characters; ids made then differ
-    at the end.)"""
-    return event_id[-6:]
-
-
-def dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

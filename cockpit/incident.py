@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from cockpit.clock import zone as zone_info
-from cockpit.events import ENTRY_KINDS, MILESTONES, Rec, short_id
 from cockpit.policy import INTERNAL, Audience, Escalation, Level, Policy
+from cockpit.records import ENTRY_KINDS, MILESTONES, Rec, short_id
 from cockpit.runbook import Item, Runbook
 from cockpit.timefmt import format_ts, from_us, parse_ts, to_us
 

@@ -18,12 +18,13 @@ from typing import TYPE_CHECKING
 
 from cockpit.clock import Clock, local_zone_name, zone
 from cockpit.entry import Draft, EntryContext, EntryError, check_text, is_command, parse, parse_time
-from cockpit.events import Event, Rec
+from cockpit.records import Rec
 from cockpit.store import Store
 from cockpit.timefmt import format_ts
 from cockpit.ulid import new_ulid
 
 if TYPE_CHECKING:  # imported when first needed: `cockpit log REF note` needs none of them
+    from cockpit.events import Event
     from cockpit.incident import Incident, LiveFold
     from cockpit.policy import Policy
     from cockpit.publish import Delivery, Publisher

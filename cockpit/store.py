@@ -21,13 +21,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from cockpit.clock import Clock
-from cockpit.events import ENTRY_KINDS, Event, Rec, dumps
+from cockpit.records import ENTRY_KINDS, Rec, dumps
 from cockpit.timefmt import EPOCH, format_ts, from_us, to_us
 from cockpit.ulid import ALPHABET, new_ulid
+
+if TYPE_CHECKING:
+    from cockpit.events import Event
 
 SCHEMA_VERSION = 1
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -283,6 +286,8 @@ class Store:
         recorded_at: datetime | None = None,
     ) -> Event:
         """Build and validate an event (not yet stored)."""
+        from cockpit.events import Event  # pydantic: loaded for the first write, not to read
+
         recorded = recorded_at or self.clock.now()
         return Event.model_validate(
             {

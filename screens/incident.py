@@ -20,8 +20,9 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Footer, Label
 
 from cockpit.entry import COMMANDS, EntryError, short_id
-from cockpit.events import MILESTONES, STATUSES, Event
+from cockpit.events import Event
 from cockpit.incident import Incident, TimelineItem
+from cockpit.records import MILESTONES, STATUSES
 from cockpit.service import Cockpit, LineError, Watch
 from cockpit.text import visible
 from cockpit.timefmt import format_duration

@@ -24,8 +24,8 @@ from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from cockpit.events import short_id
 from cockpit.incident import TimelineItem
+from cockpit.records import short_id
 from cockpit.text import visible
 
 EMPTY_HINT = "No entries yet: type below and press Enter"

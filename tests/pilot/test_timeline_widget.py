@@ -7,8 +7,8 @@ from datetime import timedelta
 from textual.app import App, ComposeResult
 from textual.strip import Strip
 
-from cockpit.events import Rec, short_id
 from cockpit.incident import Incident, TimelineItem
+from cockpit.records import Rec, short_id
 from cockpit.timefmt import to_us
 from cockpit.ulid import new_ulid
 from tests.conftest import T0

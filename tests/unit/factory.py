@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cockpit.entry import Draft
-from cockpit.events import Event, Rec
+from cockpit.events import Event
 from cockpit.incident import Incident, fold
 from cockpit.policy import load_policy
+from cockpit.records import Rec
 from cockpit.runbook import load_runbook
 from cockpit.ulid import new_ulid
 

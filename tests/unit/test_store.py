@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 
 from cockpit import ulid
 from cockpit.clock import ManualClock
-from cockpit.events import Event, Rec
+from cockpit.events import Event
 from cockpit.incident import ref_for
 from cockpit.policy import load_policy
+from cockpit.records import Rec
 from cockpit.store import APP_ID, SCHEMA_VERSION, RefError, Store, StoreError
 from tests.conftest import T0
 
