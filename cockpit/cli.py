@@ -487,7 +487,7 @@ def _load(args: argparse.Namespace) -> tuple[Cockpit, Incident]:
 def cmd_show(args: argparse.Namespace) -> int:
     cockpit, inc = _load(args)
     now = cockpit.now()
-    data = inc.to_json(now, cockpit.runbook)
+    data = inc.to_json(now, cockpit.runbook_for(inc))
     _warn(cockpit)
     if args.json:
         _print_json(data)
@@ -721,7 +721,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         body = (
             json.dumps(
                 {
-                    **inc.to_json(now, cockpit.runbook),
+                    **inc.to_json(now, cockpit.runbook_for(inc)),
                     "timeline": [i.to_json() for i in inc.visible_timeline(include_retracted=True)],
                 },
                 ensure_ascii=False,
@@ -817,7 +817,7 @@ def export_markdown(inc: Incident, cockpit: Cockpit, now: datetime) -> str:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    from cockpit.policy import load_policy, policy_names
+    from cockpit.policy import as_json, load_policy, policy_names
 
     cockpit = _cockpit(args)
     if args.name is not None:
@@ -834,7 +834,7 @@ def cmd_policy(args: argparse.Namespace) -> int:
         cockpit.warnings.extend(warnings)
         _warn(cockpit)
         if args.json:
-            _print_json(policy.model_dump(mode="json"))
+            _print_json(as_json(policy))
             return 0
         from cockpit.text import visible
 
@@ -1026,7 +1026,7 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from cockpit.brief import handoff_brief
 
     cockpit, inc = _load(args)
-    brief = handoff_brief(inc, cockpit.runbook, cockpit.now(), cockpit.tz)
+    brief = handoff_brief(inc, cockpit.runbook_for(inc), cockpit.now(), cockpit.tz)
     _warn(cockpit)
     if args.json:
         _print_json(brief.to_json())

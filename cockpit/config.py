@@ -1,4 +1,4 @@
-"""Loading TOML data files into pydantic models, with errors a person can act on.
+"""Loading TOML data files, checked by pydantic models, with errors a person can act on.
 
 Shipped defaults live in `cockpit/data/`. A file of the same name in
 `platformdirs.user_config_dir("cockpit")` (or `COCKPIT_CONFIG_DIR`) replaces the shipped one
@@ -15,11 +15,12 @@ import tomllib
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # loading a file needs pydantic; the rest of the cockpit does not
+    from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 class ConfigError(Exception):
@@ -51,6 +52,8 @@ def shipped_names(suffix: str = ".toml") -> list[str]:
 
 def parse_model(text: str, model: type[M], path: str) -> M:
     """Parse TOML text into `model`, or raise ConfigError naming the line."""
+    from pydantic import ValidationError
+
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -94,6 +97,8 @@ def describe(error: Any, model: type[BaseModel]) -> str:
 
 def _fields_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
     """The field names a model expects at a location (through lists and nested models)."""
+    from pydantic import BaseModel
+
     current: Any = model
     for part in loc:
         if isinstance(part, int):
@@ -110,6 +115,8 @@ def _fields_at(model: type[BaseModel], loc: Sequence[Any]) -> list[str]:
 
 
 def _model_in(annotation: Any) -> Any:
+    from pydantic import BaseModel
+
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():

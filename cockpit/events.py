@@ -52,10 +52,20 @@ class PolicyCopy(BaseModel):
     roles: list[dict[str, str]] = Field(default_factory=list)
 
 
+class RunbookCopy(BaseModel):
+    """The checklist an incident was declared with (see cockpit.runbook.Runbook)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, defer_build=True)
+    name: str
+    phases: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+
+
 class Declared(Payload):
     title: str = Field(min_length=1)
     severity: str
     policy: PolicyCopy
+    runbook: RunbookCopy | None = None  # None: declared before declarations carried one
     exercise: bool = False
     zone: str = "UTC"
 
@@ -285,3 +295,12 @@ class Event(BaseModel):
             data=data,
             text=data.get("text") if self.kind in ENTRY_KINDS else None,
         )
+
+
+def build_validators() -> None:
+    """Build the event models' validators now rather than at the first write (they are
+    deferred, so that importing this module stays cheap). The app calls this in a thread
+    once the board is drawn, so the first entry logged does not wait for it."""
+    models: set[type[BaseModel]] = {Event, *PAYLOADS.values()}
+    for model in models:
+        model.model_rebuild()

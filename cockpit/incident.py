@@ -9,7 +9,7 @@ retract, star) are applied after every entry is known.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
@@ -538,11 +538,17 @@ def sort_key(rec: Rec) -> tuple[int, str]:
     return (rec.occurred_us, rec.id)
 
 
-def fold(recs: Iterable[Rec], runbook: Runbook | None = None, *, ordered: bool = False) -> Incident:
+# The runbook for an incident whose declaration carries none (declared by an older
+# cockpit): a runbook, or a function loading one, called only if it is needed.
+RunbookSource = Runbook | Callable[[], Runbook] | None
+
+
+def fold(recs: Iterable[Rec], runbook: RunbookSource = None, *, ordered: bool = False) -> Incident:
     """Fold a set of events (any order, duplicates allowed) into an Incident.
 
-    `ordered=True` promises the events are unique and already in (occurred_at, id) order,
-    as the store returns them, and skips sorting.
+    The incident's checklist follows the runbook its declaration carries; `runbook` is for
+    a declaration without one. `ordered=True` promises the events are unique and already in
+    (occurred_at, id) order, as the store returns them, and skips sorting.
     """
     if ordered:
         events = recs if isinstance(recs, list) else list(recs)
@@ -566,7 +572,7 @@ class LiveFold:
     fold start again from every event. Either way `incident` equals `fold(all events)`.
     """
 
-    def __init__(self, recs: list[Rec], runbook: Runbook | None = None, *, ordered: bool = True):
+    def __init__(self, recs: list[Rec], runbook: RunbookSource = None, *, ordered: bool = True):
         self.runbook = runbook
         self.recs = recs if ordered else sorted({r.id: r for r in recs}.values(), key=sort_key)
         self.ids = {r.id for r in self.recs}
@@ -606,9 +612,10 @@ class LiveFold:
 
 
 class _Folder:
-    def __init__(self, incident_id: str, runbook: Runbook | None) -> None:
-        self.inc = Incident(id=incident_id, runbook=runbook)
-        self.runbook = runbook
+    def __init__(self, incident_id: str, runbook: RunbookSource) -> None:
+        self.inc = Incident(id=incident_id)
+        self.fallback = runbook
+        self.own_runbook: Runbook | None = None  # the declaration's copy
         self.moved = False  # an amendment changed an item's time: the timeline needs a sort
         self.fold_warnings: list[str] = []
         self.modifier_warnings: list[str] = []
@@ -676,6 +683,11 @@ class _Folder:
             inc.policy = Policy.from_copy(data["policy"])
         except Exception as exc:  # a foreign or damaged copy must not stop the fold
             self.fold_warnings.append(f"the declaration's policy could not be read: {exc}")
+        if data.get("runbook"):
+            try:
+                self.own_runbook = Runbook.from_copy(data["runbook"])
+            except Exception as exc:  # as above: the shipped runbook stands in
+                self.fold_warnings.append(f"the declaration's runbook could not be read: {exc}")
         if not self.severity_seen:
             inc.severity = data.get("severity", "")
 
@@ -804,6 +816,13 @@ class _Folder:
             self.explicit_milestones[name] = at
 
     # finishing ----------------------------------------------------------------------
+    def runbook(self) -> Runbook | None:
+        if self.own_runbook is not None:
+            return self.own_runbook
+        if callable(self.fallback):
+            self.fallback = self.fallback()
+        return self.fallback
+
     def finish(self) -> Incident:
         """Derive what follows from the events applied so far. May be called again after
         more events were applied (see LiveFold): it only does the new work."""
@@ -816,9 +835,10 @@ class _Folder:
         inc.warnings = warnings
         inc.checklist_explicit = dict(self.checklist_state)
         inc.firsts = self.firsts
-        if self.runbook is not None:
+        inc.runbook = runbook = self.runbook()
+        if runbook is not None:
             inc.checklist = {}
-            for item in self.runbook.items:
+            for item in runbook.items:
                 done = inc.checklist_done(item)
                 if done is not None:
                     inc.checklist[item.id] = done

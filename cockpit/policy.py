@@ -1,53 +1,64 @@
 """Severity policies: levels, update cadence, response and resolution targets, roles.
 
-A policy is data (`cockpit/data/NAME.toml`, overridable per user). The declaration of an
-incident carries a copy of its policy's levels and roles, so every machine folds it alike.
+A policy is data (`cockpit/data/NAME.toml`, overridable per user), checked against
+`cockpit.schemas` as it is loaded. The declaration of an incident carries a copy of its
+policy's levels and roles, so every machine folds it alike. The classes here are plain
+dataclasses: reading an incident never needs pydantic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from datetime import timedelta
 from functools import cached_property
-from typing import Annotated, Any
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from typing import Any, ClassVar, TypeVar, cast
 
 from cockpit.config import ConfigError, config_dir, load_data, shipped_names
-from cockpit.timefmt import duration_text, parse_duration
+from cockpit.timefmt import duration_text
 
 DEFAULT_POLICY = "sev"
 RUNBOOK = "first-thirty.toml"
 NOT_POLICIES = {RUNBOOK}
-
-
-def _seconds(value: Any) -> Any:
-    if isinstance(value, str):
-        if value.strip().lower() in ("", "none", "never"):
-            return None
-        try:
-            return int(parse_duration(value).total_seconds())
-        except ValueError as exc:
-            raise ValueError(f'expected a duration like "15m", "1h" or "1h30m": {exc}') from None
-    if isinstance(value, bool):
-        raise ValueError('expected a duration like "15m"')
-    return value
-
-
-Seconds = Annotated[int, BeforeValidator(_seconds), Field(gt=0)]
-OptSeconds = Annotated[Annotated[int, Field(gt=0)] | None, BeforeValidator(_seconds)]
-
 COLOURS = ("error", "warning", "accent", "success", "primary", "secondary")
+AUDIENCE_KEY = r"^[a-z][a-z0-9_-]*$"
+INTERNAL = "internal"
+
+T = TypeVar("T")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def build(cls: type[T], data: Mapping[str, Any]) -> T:
+    """A dataclass of this module or `cockpit.runbook` from its JSON form: a checked
+    file's values (`cockpit.schemas`) or the copy a declaration carries. Keys the class
+    does not know are left out (a newer cockpit's additions) and missing ones take their
+    defaults; the lists a class names in `NESTED` are built as their own dataclasses."""
+    nested: Mapping[str, type[Any]] = getattr(cls, "NESTED", {})
+    known = _FIELDS.get(cls)
+    if known is None:
+        known = _FIELDS[cls] = frozenset(f.name for f in fields(cast(Any, cls)))
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in known:
+            inner = nested.get(key)
+            values[key] = [build(inner, v) for v in value] if inner is not None else value
+    return cls(**values)
 
 
-class Escalation(Strict):
-    """`after` this long from the declaration, escalate `to` someone; `action` says how."""
+_FIELDS: dict[type[Any], frozenset[str]] = {}
 
-    after: Seconds
-    to: str = Field(min_length=1)
+
+def as_json(obj: Any) -> dict[str, Any]:
+    """The JSON form `build` reads back."""
+    return asdict(obj)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """`after` this long (seconds) from the declaration, escalate `to` someone; `action`
+    says how."""
+
+    after: int
+    to: str
     action: str = ""
 
     @property
@@ -55,20 +66,17 @@ class Escalation(Strict):
         return self.action or f"escalate to {self.to}"
 
 
-AUDIENCE_KEY = r"^[a-z][a-z0-9_-]*$"
-INTERNAL = "internal"
-
-
-class Audience(Strict):
+@dataclass(frozen=True)
+class Audience:
     """Who gets updates at a level, the first one `first_update` in and then every
-    `cadence`. `customer_facing_only`: owed only while the incident is customer-facing
-    (the `customer_facing` context, `/customer yes`). The internal audience is the level's
-    own `first_update` and `cadence`; `audiences` lists the others."""
+    `cadence` (seconds). `customer_facing_only`: owed only while the incident is
+    customer-facing (the `customer_facing` context, `/customer yes`). The internal audience
+    is the level's own `first_update` and `cadence`; `audiences` lists the others."""
 
-    key: str = Field(min_length=1, pattern=AUDIENCE_KEY)
-    label: str = Field(min_length=1)
-    first_update: Seconds
-    cadence: Seconds
+    key: str
+    label: str
+    first_update: int
+    cadence: int
     customer_facing_only: bool = False
 
     def rule_text(self) -> str:
@@ -79,47 +87,31 @@ class Audience(Strict):
         )
 
 
-class Role(Strict):
-    key: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_-]*$")
-    label: str = Field(min_length=1)
+@dataclass(frozen=True)
+class Role:
+    key: str
+    label: str
 
 
-class Level(Strict):
-    key: str = Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-    label: str = Field(min_length=1)
+@dataclass(frozen=True)
+class Level:
+    """A severity level. Durations are in seconds; None means "no such target"."""
+
+    NESTED: ClassVar[Mapping[str, type[Any]]] = {"escalation": Escalation, "audiences": Audience}
+
+    key: str
+    label: str
     meaning: str = ""
     response: str = ""
-    respond_within: OptSeconds = None
-    first_update: OptSeconds = None
-    cadence: OptSeconds = None
-    mitigate_within: OptSeconds = None
-    resolve_within: OptSeconds = None
+    respond_within: int | None = None
+    first_update: int | None = None
+    cadence: int | None = None
+    mitigate_within: int | None = None
+    resolve_within: int | None = None
     resolve_note: str = ""
-    escalation: list[Escalation] = Field(default_factory=list)
-    audiences: list[Audience] = Field(default_factory=list)
+    escalation: list[Escalation] = field(default_factory=list)
+    audiences: list[Audience] = field(default_factory=list)
     colour: str = "accent"
-
-    @field_validator("colour")
-    @classmethod
-    def _colour(cls, value: str) -> str:
-        if value not in COLOURS:
-            raise ValueError(f"expected one of {', '.join(COLOURS)}")
-        return value
-
-    @model_validator(mode="after")
-    def _first_update(self) -> Level:
-        if self.cadence is not None and self.first_update is None:
-            raise ValueError(f"{self.key}: a level with a cadence needs a first_update")
-        keys = [a.key for a in self.audiences]
-        if INTERNAL in keys:
-            raise ValueError(
-                f"{self.key}: the internal audience is the level's first_update and cadence; "
-                "list only the other audiences"
-            )
-        dupes = sorted({k for k in keys if keys.count(k) > 1})
-        if dupes:
-            raise ValueError(f"{self.key}: audience keys must be unique; repeated: {dupes}")
-        return self
 
     def update_audiences(self, customer_facing: bool = True) -> list[Audience]:
         """Every audience owed updates at this level, internal first. Audiences marked
@@ -168,26 +160,17 @@ def _minutes(seconds: int) -> str:
     return duration_text(seconds)
 
 
-class Policy(Strict):
-    name: str = Field(min_length=1)
+@dataclass(frozen=True)
+class Policy:
+    """Severity levels and roles, as checked from a file (`cockpit.schemas.Policy`)."""
+
+    NESTED: ClassVar[Mapping[str, type[Any]]] = {"roles": Role, "levels": Level}
+
+    name: str
     label: str = ""
     default_level: str | None = None
-    roles: list[Role] = Field(min_length=1)
-    levels: list[Level] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Policy:
-        keys = [level.key for level in self.levels]
-        dupes = {k for k in keys if keys.count(k) > 1}
-        if dupes:
-            repeated = ", ".join(repr(k) for k in sorted(dupes))
-            raise ValueError(f"level keys must be unique; repeated: {repeated}")
-        roles = [role.key for role in self.roles]
-        if "ic" not in roles:
-            raise ValueError('roles must include "ic" (the incident commander)')
-        if self.default_level is not None and self.default_level not in keys:
-            raise ValueError(f"default_level {self.default_level!r} is not one of {keys}")
-        return self
+    roles: list[Role] = field(default_factory=list)
+    levels: list[Level] = field(default_factory=list)
 
     @property
     def default(self) -> str:
@@ -237,15 +220,15 @@ class Policy(Strict):
         """What a declaration carries: the name, the levels and the roles."""
         return {
             "name": self.name,
-            "levels": [level.model_dump(mode="json") for level in self.levels],
-            "roles": [role.model_dump(mode="json") for role in self.roles],
+            "levels": [as_json(level) for level in self.levels],
+            "roles": [as_json(role) for role in self.roles],
         }
 
     @classmethod
-    def from_copy(cls, data: dict[str, Any]) -> Policy:
-        """Rebuild a policy from a declaration's copy."""
+    def from_copy(cls, data: Mapping[str, Any]) -> Policy:
+        """Rebuild a policy from a declaration's copy (checked when it was declared)."""
         roles = data.get("roles") or [{"key": "ic", "label": "Incident commander"}]
-        return cls.model_validate({"name": data["name"], "roles": roles, "levels": data["levels"]})
+        return build(cls, {"name": data["name"], "roles": roles, "levels": data["levels"]})
 
 
 def policy_names() -> list[str]:
@@ -275,7 +258,10 @@ def load_policy(name: str) -> tuple[Policy, list[str]]:
         hint = difflib.get_close_matches(name, policy_names(), n=1)
         extra = f"; did you mean {hint[0]!r}?" if hint else ""
         raise ConfigError(name, None, f"no such policy (known: {', '.join(policy_names())}){extra}")
-    return load_data(name + ".toml", Policy)
+    from cockpit import schemas
+
+    checked, warnings = load_data(name + ".toml", schemas.Policy)
+    return build(Policy, checked.model_dump()), warnings
 
 
 def seconds(value: int | None) -> timedelta | None:

@@ -144,6 +144,17 @@ class Cockpit:
             self._runbook = runbook
         return self._runbook
 
+    def _fallback_runbook(self) -> Runbook:
+        """For incidents declared before declarations carried their runbook (loaded only
+        when such an incident is folded: reading needs no config file)."""
+        return self.runbook
+
+    def runbook_for(self, incident: Incident | None) -> Runbook:
+        """The incident's checklist: the runbook it was declared with."""
+        if incident is not None and incident.runbook is not None:
+            return incident.runbook
+        return self.runbook
+
     def use_policy(self, name: str) -> Policy:
         from cockpit.policy import load_policy
 
@@ -185,6 +196,7 @@ class Cockpit:
                 "title": title.strip(),
                 "severity": level.key,
                 "policy": policy.copy_for_event(),
+                "runbook": self.runbook.copy_for_event(),
                 "exercise": exercise,
                 "zone": self.zone_name,
             },
@@ -212,7 +224,7 @@ class Cockpit:
         from cockpit.incident import fold
 
         with gc_paused():
-            return fold(self.store.recs(incident_id), self.runbook, ordered=True)
+            return fold(self.store.recs(incident_id), self._fallback_runbook, ordered=True)
 
     def live(self, incident_id: str) -> LiveFold:
         """The incident held folded for the screens: read from the store once per process,
@@ -223,7 +235,7 @@ class Cockpit:
             from cockpit.incident import LiveFold
 
             with gc_paused():
-                held = LiveFold(self.store.recs(incident_id), self.runbook)
+                held = LiveFold(self.store.recs(incident_id), self._fallback_runbook)
             # A big incident is a million long-lived objects with no cycles among them. In
             # the collector's oldest generation each full collection would scan them all
             # (150 ms stalls at 50k items); frozen, reference counting still frees them.
@@ -251,7 +263,7 @@ class Cockpit:
             tz=self.tz,
             incident=incident,
             policy=self.policy if needs_policy else None,
-            runbook=self.runbook,
+            runbook=self.runbook_for(incident),
             author=self.author,
         )
 
@@ -333,7 +345,7 @@ class Cockpit:
                     if incident is None or pending:
                         base = self.store.recs(incident_id) if base is None else base
                         recs = [*base, *(e.to_rec() for e in pending)]
-                        incident = fold(recs, self.runbook)
+                        incident = fold(recs, self._fallback_runbook)
                     drafts = self.drafts(incident, line)
                 else:
                     drafts = parse(line, EntryContext(now=self.now(), tz=self.tz))

@@ -87,7 +87,10 @@ class BriefScreen(ModalScreen[None]):
         the incident's data) says so in place of the text."""
         try:
             brief = handoff_brief(
-                self.incident, self.cockpit.runbook, self.cockpit.now(), self.cockpit.tz
+                self.incident,
+                self.cockpit.runbook_for(self.incident),
+                self.cockpit.now(),
+                self.cockpit.tz,
             )
             self.text = shown(brief.text())
         except Exception as exc:  # a view must never show a traceback

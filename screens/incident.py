@@ -203,7 +203,7 @@ class IncidentScreen(Screen[None]):
         self.query_one(Targets).show(inc, now, tz)
         self.query_one(Timers).show(inc, now, tz)
         self.query_one(Roster).show(inc, now)
-        self.query_one(Checklist).show(inc, self.cockpit.runbook, now)
+        self.query_one(Checklist).show(inc, self.cockpit.runbook_for(inc), now)
         self._alert(now)
         self._prompt(inc, now)
 
@@ -214,7 +214,7 @@ class IncidentScreen(Screen[None]):
         if inc.policy is not None:
             words += [role.key for role in inc.policy.roles]
             words += [level.key for level in inc.policy.levels]
-        words += [item.id for item in self.cockpit.runbook.items]
+        words += [item.id for item in self.cockpit.runbook_for(inc).items]
         handles: set[str] = set()
         for item in inc.timeline:
             if item.is_entry:

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from cockpit import schemas
 from cockpit.clock import ManualClock
 from cockpit.entry import EntryContext, EntryError, parse
 from cockpit.incident import Incident
-from cockpit.policy import Level, Policy, load_policy
+from cockpit.policy import Level, Policy, build, load_policy
 from tests.conftest import T0
 from tests.unit.factory import Log
 
@@ -277,13 +278,14 @@ def test_policy_audience_validation():
 
     base = {"key": "X", "label": "x", "first_update": 60, "cadence": 60}
     aud = {"key": "exec", "label": "Execs", "first_update": 60, "cadence": 60}
-    assert Level.model_validate({**base, "audiences": [aud]}).audience("exec") is not None
+    checked = schemas.Level.model_validate({**base, "audiences": [aud]})
+    assert build(Level, checked.model_dump()).audience("exec") is not None
     with pytest.raises(ValidationError, match="internal audience"):
-        Level.model_validate({**base, "audiences": [{**aud, "key": "internal"}]})
+        schemas.Level.model_validate({**base, "audiences": [{**aud, "key": "internal"}]})
     with pytest.raises(ValidationError, match="unique"):
-        Level.model_validate({**base, "audiences": [aud, aud]})
+        schemas.Level.model_validate({**base, "audiences": [aud, aud]})
     with pytest.raises(ValidationError, match="duration"):
-        Level.model_validate({**base, "audiences": [{**aud, "cadence": "soon"}]})
+        schemas.Level.model_validate({**base, "audiences": [{**aud, "cadence": "soon"}]})
 
 
 def test_a_declaration_without_audiences_still_folds():

@@ -108,3 +108,66 @@ def test_amend_from_a_form_takes_text_as_it_is_and_refuses_what_changes_nothing(
     item = cockpit.incident(declared.incident_id).items[note.id]
     assert item.text == "/sev 4 is what I meant" and item.amended
     assert cockpit.incident(declared.incident_id).severity == "SEV-1"  # text, not a command
+
+
+SMALL_RUNBOOK = """\
+name = "ours"
+
+[[phases]]
+key = "now"
+label = "Right now"
+end = "2m"
+
+[[items]]
+id = "breathe"
+phase = "now"
+title = "Take a breath"
+due = "1m"
+"""
+
+
+def test_an_incident_keeps_the_checklist_it_was_declared_with(tmp_path: Path):
+    # As with its policy: editing the runbook file later changes new incidents only, and
+    # every machine folds the incident's checklist alike, whatever its own file says.
+    cockpit = make(tmp_path)
+    before = cockpit.declare("Payments down", "1").incident_id
+    cockpit.log(before, "/check classify")
+    folder = config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "first-thirty.toml").write_text(SMALL_RUNBOOK)
+
+    later = make(tmp_path)
+    old = later.incident(before)
+    assert old.runbook is not None and "classify" in [i.id for i in old.runbook.items]
+    assert "classify" in old.checklist
+    later.log(before, "/check name-ic")  # the grammar checks ids against the incident's
+    assert "name-ic" in later.incident(before).checklist
+
+    new = later.incident(later.declare("Search slow", "3").incident_id)
+    assert new.runbook is not None and [i.id for i in new.runbook.items] == ["breathe"]
+    with pytest.raises(Exception, match="classify"):
+        later.log(new.id, "/check classify")
+
+
+def test_an_incident_declared_without_a_runbook_copy_uses_the_current_file(tmp_path: Path):
+    # Declarations written before they carried their runbook still fold with a checklist.
+    from cockpit.incident import fold
+
+    cockpit = make(tmp_path)
+    declared = cockpit.declare("Payments down", "1")
+    data = declared.data.model_dump(mode="json")
+    del data["runbook"]
+    bare = cockpit.store.new_event(
+        declared.incident_id, "incident.declared", data, author="alice", occurred_at=T0
+    )
+    loads = []
+
+    def load():
+        loads.append(1)
+        return cockpit.runbook
+
+    inc = fold([bare.to_rec()], load)
+    assert inc.runbook == cockpit.runbook
+    assert loads == [1]
+    assert fold([declared.to_rec()], load).runbook == cockpit.runbook
+    assert loads == [1]  # a declaration with its copy never loads the file
