@@ -16,6 +16,13 @@ from textual.theme import Theme
 
 from cockpit.service import Cockpit
 
+
+def prepare_writes() -> None:
+    from cockpit.events import build_validators
+
+    build_validators()
+
+
 IDLE_GC_EVERY_S = 2.0
 IDLE_GC_QUIET_S = 1.5
 NEVER = 1 << 30  # a full-collection threshold never reached
@@ -105,6 +112,13 @@ class CockpitApp(App[None]):
         young, middle, _ = self._gc_threshold
         gc.set_threshold(young, middle, NEVER)
         self.set_interval(IDLE_GC_EVERY_S, self._collect_when_idle)
+        self.call_after_refresh(self._prepare_writes)
+
+    def _prepare_writes(self) -> None:
+        """Reading and drawing need no pydantic, so the first frame does not wait for it;
+        writing does. Load it and build the event validators in a thread while the user
+        reads the board, so that the first entry logged is as quick as the rest."""
+        self.run_worker(prepare_writes, thread=True, group="prepare", exit_on_error=False)
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)

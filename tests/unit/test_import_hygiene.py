@@ -154,3 +154,73 @@ def test_python_dash_m_cockpit_list_does_not_import_textual(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert "No open incidents" in result.stdout
     assert leaked == []
+
+
+# Reading needs no pydantic --------------------------------------------------------------
+# The board's first frame only reads: loading pydantic and building the event models was
+# most of what it spent beyond a bare Textual app. Validation is needed only to write an
+# event or to load a policy or runbook file.
+
+BOARD = """
+import argparse, asyncio, json, sys
+from cockpit import app as app_module
+from cockpit.cli import _cockpit
+
+{before}
+
+async def run():
+    app = app_module.make_app(_cockpit(argparse.Namespace(db=None, author=None)))
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("IncidentTable")
+        first = {{"rows": table.row_count, "pydantic": "pydantic" in sys.modules}}
+        await app.workers.wait_for_complete()
+        events = sys.modules.get("cockpit.events")
+        ready = bool(events and events.Event.__pydantic_complete__)
+    return {{**first, "writes_prepared": ready}}
+
+print("@@" + json.dumps(asyncio.run(run())))
+"""
+
+NO_PREPARE = "app_module.CockpitApp._prepare_writes = lambda self: None"
+
+
+def _declare_two(tmp_path: Path) -> None:
+    from cockpit.clock import SystemClock
+    from cockpit.service import Cockpit
+    from cockpit.store import Store, default_path
+
+    store = Store(default_path(), SystemClock())
+    cockpit = Cockpit(store, SystemClock(), author="tester")
+    incident = cockpit.declare("Checkout errors", "SEV-1").incident_id
+    cockpit.log(incident, "/role ic @alice")
+    cockpit.declare("Slow search", "SEV-3")
+    store.close()
+
+
+def test_the_boards_first_frame_loads_no_pydantic(tmp_path: Path) -> None:
+    _declare_two(tmp_path)
+    report, result = run_python(BOARD.format(before=NO_PREPARE), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert report["rows"] == 2
+    assert report["pydantic"] is False
+
+
+def test_the_app_prepares_writes_once_the_board_is_drawn(tmp_path: Path) -> None:
+    # ... and, as a check that the one above can fail, pydantic is then loaded.
+    _declare_two(tmp_path)
+    report, result = run_python(BOARD.format(before=""), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert report["rows"] == 2
+    assert report["writes_prepared"] is True
+
+
+def test_reading_modules_import_without_pydantic(tmp_path: Path) -> None:
+    code = (
+        "import cockpit.incident, cockpit.policy, cockpit.runbook, cockpit.records, "
+        "cockpit.service, cockpit.store, cockpit.app, screens.board\n"
+        + REPORT.format(forbidden=("pydantic",))
+    )
+    leaked, result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert leaked == []
