@@ -71,3 +71,20 @@ class Log:
 
     def fold(self) -> Incident:
         return fold(self.recs, self.runbook)
+
+
+# A user's runbook file with one phase and one item.
+SMALL_RUNBOOK = """\
+name = "ours"
+
+[[phases]]
+key = "now"
+label = "Right now"
+end = "2m"
+
+[[items]]
+id = "breathe"
+phase = "now"
+title = "Take a breath"
+due = "1m"
+"""

@@ -15,6 +15,7 @@ from cockpit import runbook as runbook_module
 from cockpit.config import ConfigError, locate, parse_model, shipped_text
 from cockpit.policy import Policy, build, load_policy, policy_names
 from cockpit.runbook import Runbook, load_runbook
+from tests.unit.factory import SMALL_RUNBOOK
 
 MIN = 60
 HOUR = 3600
@@ -193,23 +194,7 @@ def test_user_only_policy_is_listed_and_loads() -> None:
 
 
 def test_user_runbook_replaces_the_shipped_one_whole() -> None:
-    user_file(
-        "first-thirty.toml",
-        """\
-name = "ours"
-
-[[phases]]
-key = "now"
-label = "Right now"
-end = "2m"
-
-[[items]]
-id = "breathe"
-phase = "now"
-title = "Take a breath"
-due = "1m"
-""",
-    )
+    user_file("first-thirty.toml", SMALL_RUNBOOK)
     runbook, warnings = load_runbook()
     assert warnings == []
     assert [item.id for item in runbook.items] == ["breathe"]

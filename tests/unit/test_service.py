@@ -11,6 +11,7 @@ from cockpit.config import config_dir, shipped_text
 from cockpit.service import Cockpit
 from cockpit.store import Store
 from tests.conftest import T0
+from tests.unit.factory import SMALL_RUNBOOK
 
 
 def make(tmp_path: Path, author: str = "alice") -> Cockpit:
@@ -108,22 +109,6 @@ def test_amend_from_a_form_takes_text_as_it_is_and_refuses_what_changes_nothing(
     item = cockpit.incident(declared.incident_id).items[note.id]
     assert item.text == "/sev 4 is what I meant" and item.amended
     assert cockpit.incident(declared.incident_id).severity == "SEV-1"  # text, not a command
-
-
-SMALL_RUNBOOK = """\
-name = "ours"
-
-[[phases]]
-key = "now"
-label = "Right now"
-end = "2m"
-
-[[items]]
-id = "breathe"
-phase = "now"
-title = "Take a breath"
-due = "1m"
-"""
 
 
 def test_an_incident_keeps_the_checklist_it_was_declared_with(tmp_path: Path):
