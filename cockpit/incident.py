@@ -864,7 +864,14 @@ class _Folder:
         inc = self.inc
         new, self.new_items = self.new_items, []
         if self.moved or not inc.timeline:
-            inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+            if self.moved:
+                inc.timeline = sorted(inc.items.values(), key=TimelineItem.sort_key)
+            else:
+                # Items are made as their events are applied, in (occurred, id) order: a
+                # first timeline is already sorted (20 ms saved at 90k items). Only an
+                # amendment moving an item (`moved`) or a backdated entry (added below,
+                # once there is a timeline) breaks that order.
+                inc.timeline = list(inc.items.values())
             inc.shown_timeline = None
             self.moved = False
             return

@@ -8,7 +8,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cockpit.incident import fold
+from cockpit.incident import TimelineItem, fold
 from tests.conftest import T0
 from tests.unit.factory import Log
 
@@ -434,6 +434,8 @@ def test_live_fold_equals_a_fresh_fold_whatever_the_arrival_order(rng: random.Ra
         live.add([rec])  # a repeat changes nothing
         live.incident.visible_timeline()
     assert _snapshot(live.incident, at(12)) == _snapshot(log.fold(), at(12))
+    for inc in (live.incident, log.fold(), fold(recs, log.runbook)):
+        assert inc.timeline == sorted(inc.timeline, key=TimelineItem.sort_key)
 
 
 def test_mute_is_folded_from_the_log_and_the_latest_wins():
