@@ -375,6 +375,15 @@ class Timeline(ScrollView, can_focus=True):
         super().notify_style_update()
         self._cache.clear()
 
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # ScrollView moves its vertical scroll bar's thumb, though this one is zero cells
+        # wide (the position is shown in the border instead); a repaint of a widget the
+        # compositor does not show makes it rebuild its whole map, ~1 ms per new entry.
+        if self.styles.scrollbar_size_vertical:
+            super().watch_scroll_y(old_value, new_value)
+        elif round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
         if self.on_newest:
