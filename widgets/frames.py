@@ -18,14 +18,17 @@ timing applies.
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import TypeVar
 
 from textual import events
-from textual._time import get_time
 from textual.screen import UPDATE_PERIOD, Screen
 from textual.timer import Timer
 
 ResultT = TypeVar("ResultT")
+
+# The method Textual's frame timer calls; without it, leave the timing to Textual.
+_TEXTUAL_DRAWS_FROM_A_TIMER = callable(getattr(Screen, "_on_timer_update", None))
 
 
 class PromptFrames(Screen[ResultT]):
@@ -35,26 +38,35 @@ class PromptFrames(Screen[ResultT]):
     _frame_timer: Timer | None = None
 
     def _frame_pending(self) -> bool:
-        return bool(
-            self._layout_required
-            or self._scroll_required
-            or self._repaint_required
-            or self._recompose_required
-            or self._dirty_widgets
-        )
+        """Something to draw (the checks Textual's own idle handler makes)."""
+        if not _TEXTUAL_DRAWS_FROM_A_TIMER:
+            return False
+        try:
+            return bool(
+                self._layout_required
+                or self._scroll_required
+                or self._repaint_required
+                or self._recompose_required
+                or self._dirty_widgets
+            )
+        except AttributeError:  # Textual's internals changed: keep its own timing
+            return False
 
     def _draw_if_pending(self) -> None:
         self._frame_timer = None
-        try:
-            if not self.app._batch_count and self.app.screen is self and self._frame_pending():
-                self._on_timer_update()
-        except AttributeError:  # Textual's internals changed: keep its own timing
-            pass
+        if (
+            self._frame_pending()
+            and not getattr(self.app, "_batch_count", 1)
+            and self.app.screen is self
+        ):
+            self._on_timer_update()
 
     async def _on_idle(self, event: events.Idle) -> None:
         # Runs before Screen._on_idle, which then finds nothing pending (or resumes
         # Textual's timer as usual).
-        wait = self._last_frame + UPDATE_PERIOD - get_time()
+        if not self._frame_pending():
+            return
+        wait = self._last_frame + UPDATE_PERIOD - perf_counter()
         if wait <= 0:
             self._draw_if_pending()
         elif self._frame_timer is None:
@@ -63,5 +75,7 @@ class PromptFrames(Screen[ResultT]):
             self._frame_timer = self.set_timer(wait, self._draw_if_pending, name="prompt-frame")
 
     def _on_timer_update(self) -> None:
-        self._last_frame = get_time()
+        # Textual's timer may also tick with nothing left to draw: that is not a frame.
+        if self._frame_pending():
+            self._last_frame = perf_counter()
         super()._on_timer_update()
