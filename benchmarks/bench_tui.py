@@ -271,6 +271,11 @@ def main() -> None:
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--paint-runs", type=int, default=7)
     parser.add_argument("--idle", type=float, default=60.0, help="seconds, as the issue asks")
+    parser.add_argument(
+        "--only",
+        choices=("keys",),
+        help="keys: only the in-app part (open, keystroke echo, Enter to drawn)",
+    )
     args = parser.parse_args()
     with sandbox() as root:
         from cockpit.clock import SystemClock
@@ -278,8 +283,9 @@ def main() -> None:
         from cockpit.store import Store
 
         Cockpit(Store(root / "cockpit.db", SystemClock()), SystemClock()).declare("x", "1")
-        first_paint(args.paint_runs)
-        idle(args.idle)
+        if args.only is None:
+            first_paint(args.paint_runs)
+            idle(args.idle)
         asyncio.run(in_app(args.items, args.keys))
 
 

@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label
 
 from cockpit.entry import COMMANDS, EntryError, short_id
@@ -26,6 +26,7 @@ from cockpit.records import MILESTONES, STATUSES
 from cockpit.service import Cockpit, LineError, Watch
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
+from widgets.frames import PromptFrames
 from widgets.panels import (
     Checklist,
     Countdown,
@@ -81,7 +82,7 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class IncidentScreen(Screen[None]):
+class IncidentScreen(PromptFrames[None]):
     DEFAULT_CSS = """
     IncidentScreen #header { height: auto; padding: 0 1; background: $boost; }
     IncidentScreen #body { height: 1fr; }

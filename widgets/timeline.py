@@ -2,8 +2,10 @@
 
 A `ScrollView` with `render_line` (the line API) and an LRU cache of rendered `Strip`s, as
 Toolong's LogLines does: `set_items` only stores the list, so 50,000 items cost no more
-to show than 50. User text (entries, authors) is content, never markup: it goes through
-`cockpit.text.visible` and into a Rich `Text` as plain strings.
+to show than 50. A second cache keeps the lines as drawn on screen (border and colours
+included), so a new entry, which moves every line up one row, costs one new line. User
+text (entries, authors) is content, never markup: it goes through `cockpit.text.visible`
+and into a Rich `Text` as plain strings.
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
-from typing import ClassVar
+from typing import ClassVar, NamedTuple, cast
 
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.scroll_view import ScrollView
@@ -77,6 +79,16 @@ def kind_marker(item: TimelineItem) -> tuple[str, str, str]:
     if found is not None:
         return found
     return ("·", visible(kind)[:KIND_WIDTH], "timeline--other")
+
+
+class _LineContext(NamedTuple):
+    """What every line of one render pass shares."""
+
+    width: int
+    scroll_y: int
+    cursor: int
+    focus: bool
+    utc: bool
 
 
 class Timeline(ScrollView, can_focus=True):
@@ -202,8 +214,11 @@ class Timeline(ScrollView, can_focus=True):
         self._items: list[TimelineItem] = []
         self._tz: tzinfo = UTC
         self._cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        # The same lines as drawn on screen: with the border and the app's colour filter.
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._posted_id: str | None = None
         self._position = ""
+        self._pass: _LineContext | None = None
         # Dates are shown when the items span more than one day (see `_time_text`).
         self._newest_day: date | None = None
         self._spans_days = False
@@ -374,9 +389,20 @@ class Timeline(ScrollView, can_focus=True):
         """Theme or CSS changed (focus too: the cursor looks different): re-render."""
         super().notify_style_update()
         self._cache.clear()
+        self._lines.clear()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        # ScrollView moves its vertical scroll bar's thumb, though this one is zero cells
+        # wide (the position is shown in the border instead); a repaint of a widget the
+        # compositor does not show makes it rebuild its whole map, ~1 ms per new entry.
+        if self.styles.scrollbar_size_vertical:
+            super().watch_scroll_y(old_value, new_value)
+        elif round(old_value) != round(new_value):
+            self.refresh(self.size.region)
 
     def on_resize(self, event: events.Resize) -> None:
         self._cache.clear()
+        self._lines.clear()
         if self.on_newest:
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         else:
@@ -396,39 +422,109 @@ class Timeline(ScrollView, can_focus=True):
             return " " * 7 + clock
         return f"{_MONTHS[when.month - 1]} {when.day:02d} {clock}"
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        index = self.scroll_offset.y + y
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """The widget's lines as the compositor draws them (border, background, the app's
+        colour filter), each content line served from `_lines` when its item has not
+        changed: after a new entry every line moves up one row, and Textual would pass
+        all of them through its styles again (~60 us a line); only the new line is.
+
+        A line is looked up by everything `render_line` shows (see `_item_key`) and the
+        colours around it; styles (theme, focus, CSS) and size clear the cache."""
+        context = self._pass = self._line_context()
+        try:
+            width, _ = self.outer_size
+            if crop.x != 0 or crop.width != width:
+                return super().render_lines(crop)
+            top = self.styles.gutter.top
+            rows = self.size.height
+            base, background = self.background_colors
+            around = (base, background, tuple(map(id, self.get_line_filters())))
+            lines = self._lines
+            strips: list[Strip | None] = []
+            keys: list[tuple[object, ...] | None] = []
+            for y in crop.line_range:
+                row = y - top
+                key: tuple[object, ...] | None = None
+                if 0 <= row < rows:
+                    item_key = self._item_key(context.scroll_y + row, context)
+                    if item_key is not None:
+                        key = (item_key, around)
+                keys.append(key)
+                strips.append(None if key is None else lines.get(key))
+            # What is not cached (borders, blank rows, new or changed items), in runs.
+            y0 = crop.y
+            index = 0
+            while index < len(strips):
+                if strips[index] is not None:
+                    index += 1
+                    continue
+                end = index
+                while end < len(strips) and strips[end] is None:
+                    end += 1
+                drawn = super().render_lines(Region(0, y0 + index, width, end - index))
+                for offset, strip in enumerate(drawn):
+                    strips[index + offset] = strip
+                    drawn_key = keys[index + offset]
+                    if drawn_key is not None:
+                        lines[drawn_key] = strip
+                index = end
+            return cast(list[Strip], strips)
+        finally:
+            self._pass = None
+
+    def _line_context(self) -> _LineContext:
+        return _LineContext(
+            self.scrollable_content_region.width,
+            self.scroll_offset.y,
+            self.cursor,
+            self.has_focus,
+            self.utc,
+        )
+
+    def _item_key(self, index: int, context: _LineContext) -> tuple[object, ...] | None:
+        """Everything the line of item `index` shows: the item's own fields, and what its
+        time text depends on (UTC or the zone, and the date column). None: no item there."""
         items = self._items
-        if not items:
-            if index == 0:
+        if index < 0 or index >= len(items):
+            return None
+        item = items[index]
+        selected = index == context.cursor
+        return (
+            item.id,
+            item.occurred_us,
+            item.text,
+            item.starred,
+            item.amended,
+            item.retracted,
+            item.state,
+            item.rec.author,
+            context.width,
+            selected,
+            selected and context.focus,
+            context.utc,
+            self._tz,
+            self._spans_days,
+            self._newest_day,
+        )
+
+    def render_line(self, y: int) -> Strip:
+        context = self._pass or self._line_context()
+        width = context.width
+        index = context.scroll_y + y
+        key = self._item_key(index, context)
+        if key is None:
+            if not self._items and index == 0:
                 hint = Text(EMPTY_HINT, style=self.rich_style, end="")
                 hint.stylize(self.get_component_rich_style("timeline--hint", partial=False))
                 return Strip(hint.render(self.app.console)).adjust_cell_length(
                     width, self.rich_style
                 )
             return Strip.blank(width, self.rich_style)
-        if index < 0 or index >= len(items):
-            return Strip.blank(width, self.rich_style)
-        item = items[index]
-        selected = index == self.cursor
-        time_text = self._time_text(item)
-        text = item.text
-        key = (
-            item.id,
-            width,
-            selected,
-            selected and self.has_focus,
-            time_text,
-            text,
-            item.starred,
-            item.amended,
-            item.retracted,
-            item.state,
-        )
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._render_item(item, time_text, text, selected, width)
+            item = self._items[index]
+            selected = index == context.cursor
+            strip = self._render_item(item, self._time_text(item), item.text, selected, width)
             self._cache[key] = strip
         return strip
 

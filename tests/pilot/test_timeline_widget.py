@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.strip import Strip
+from textual.widgets import Static
 
 from cockpit.incident import Incident, TimelineItem
 from cockpit.records import Rec, short_id
@@ -449,3 +451,105 @@ async def test_the_border_says_where_the_cursor_is_among_the_items():
         await pilot.press("home")
         await pilot.pause()
         assert timeline.border_subtitle == "1 of 2,000 · End: newest"
+
+
+class BorderedTimelineApp(TimelineApp):
+    """The timeline as the incident screen shows it: in a border that changes colour with
+    focus, its subtitle saying where the cursor is."""
+
+    CSS = """
+    Timeline { border: round $primary; }
+    Timeline:focus { border: round $accent; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield Timeline()
+        yield Static("below")
+
+
+def drawn(timeline: Timeline) -> list[Strip]:
+    """The widget's lines as the compositor gets them (cached where they can be)."""
+    width, height = timeline.outer_size
+    return timeline.render_lines(Region(0, 0, width, height))
+
+
+def redrawn(timeline: Timeline) -> list[Strip]:
+    """The same lines drawn from scratch: no cache of the widget's, none of Textual's."""
+    timeline._cache.clear()
+    timeline._lines.clear()
+    timeline.refresh()
+    return drawn(timeline)
+
+
+async def test_cached_lines_are_redrawn_whenever_what_they_show_changes() -> None:
+    """Each line on screen is kept as drawn (border and colours included); a star, an
+    amendment, a retraction, a hypothesis's outcome, the cursor, UTC, focus, the theme,
+    a new day and a new size must each be drawn afresh, never served stale."""
+    from cockpit.incident import LiveFold
+
+    log, _ = notes(12)
+    hyp = log.add("entry.hypothesis", {"text": "db pool"}, minutes=13)
+    live = LiveFold(list(log.recs), log.runbook)
+    app = BorderedTimelineApp()
+    async with app.run_test(size=(90, 12)) as pilot:
+        timeline = app.query_one(Timeline)
+
+        async def show(*recs: Rec, retracted: bool = False) -> list[str]:
+            live.add(recs)
+            timeline.set_items(
+                live.incident.visible_timeline(include_retracted=retracted), live.incident.tz
+            )
+            await pilot.pause()
+            return check()
+
+        def check() -> list[str]:
+            before = drawn(timeline)
+            assert len(timeline._lines) > 0  # the lines came from the cache
+            after = redrawn(timeline)
+            assert before == after
+            return [strip.text for strip in before]
+
+        await show()
+        target = timeline.items[-3]
+        shown = await show(log.add("entry.starred", {"target": target.id}, minutes=20))
+        assert any("★" in line and target.text in line for line in shown)
+        shown = await show(
+            log.add("entry.amended", {"target": target.id, "text": "fixed"}, minutes=21)
+        )
+        assert any("(amended) fixed" in line for line in shown)
+        shown = await show(
+            log.add("entry.retracted", {"target": target.id}, minutes=22), retracted=True
+        )
+        assert any("(retracted)" in line for line in shown)
+        shown = await show(
+            log.add("hypothesis.resolved", {"target": hyp.id, "outcome": "confirmed"}, minutes=23)
+        )
+        assert any("✓ confirmed" in line for line in shown)
+        shown = await show(log.add("entry.note", {"text": "newest"}, minutes=24))
+        assert "newest" in shown[-2]  # above the bottom border, followed
+
+        await pilot.press("up")  # unfocused: the cursor moves only when focused
+        timeline.focus()
+        await pilot.pause()
+        check()
+        await pilot.press("up", "up")
+        await pilot.pause()
+        check()
+        timeline.utc = True
+        await pilot.pause()
+        assert "Z " in check()[1]
+        app.theme = "textual-light"
+        await pilot.pause()
+        check()
+        timeline.blur()
+        await pilot.pause()
+        check()
+        # Dates appear once the items span two days: a backdated entry the day before.
+        shown = await show(log.add("entry.note", {"text": "yesterday"}, minutes=-24 * 60))
+        assert all(line[1:].startswith(("Mar", "   ")) for line in shown[1:-1])
+        timeline.action_cursor_last()
+        shown = await show(log.add("entry.note", {"text": "next day"}, minutes=24 * 60))
+        assert "next day" in shown[-2]
+        await pilot.resize_terminal(70, 12)
+        await pilot.pause()
+        check()
