@@ -369,8 +369,8 @@ class IncidentScreen(PromptFrames[None]):
             entry.show_error(f"not logged: {exc}")
             return
         entry.input.remember(line)
+        entry.show_logged(entry.preview or line)  # the preview said what it would become
         entry.input.value = ""
-        entry.show_preview(f"logged {len(events)} event(s)")
         self._show_new(events)
 
     @on(EntryInput.MultiLinePaste)
@@ -385,7 +385,7 @@ class IncidentScreen(PromptFrames[None]):
             except LineError as exc:
                 self.query_one(QuickEntry).show_error(f"nothing logged: {exc}")
                 return
-            self.query_one(QuickEntry).show_preview(f"logged {len(events)} entries")
+            self.query_one(QuickEntry).show_logged(f"{len(lines)} pasted lines")
             self._show_new(events)
 
         preview = "\n".join(f"  {line}" for line in lines[:5])

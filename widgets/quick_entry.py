@@ -148,16 +148,33 @@ class QuickEntry(Vertical):
         )
         yield Feedback(id="entry-feedback")
 
+    _logged = ""  # what was last logged, shown under the empty input until the next line
+
     @property
     def input(self) -> EntryInput:
         return self.query_one(EntryInput)
 
+    @property
+    def preview(self) -> str:
+        """The line under the input as it reads now."""
+        return self.query_one(Feedback).plain
+
     def show_preview(self, text: str) -> None:
+        """The preview of the line being typed; for an empty line, what was last logged."""
+        if text:
+            self._logged = ""
         if self.has_class("-error"):
             self.remove_class("-error")
-        self.query_one(Feedback).show(text)
+        self.query_one(Feedback).show(text or self._logged)
+
+    def show_logged(self, text: str) -> None:
+        """Confirm a commit. Clearing the input (which follows) leaves this in place; the
+        next line typed replaces it."""
+        self._logged = f"✓ logged: {text}"
+        self.show_preview("")
 
     def show_error(self, message: str) -> None:
+        self._logged = ""
         if not self.has_class("-error"):
             self.add_class("-error")
         self.query_one(Feedback).show(message, error=True)

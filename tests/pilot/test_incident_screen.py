@@ -94,6 +94,14 @@ async def test_backdating_is_previewed_then_placed_in_time(cockpit: Cockpit):
         await pilot.press("enter")
         await pilot.pause()
         assert texts(screen)[1:] == ["later note", "roll back", "latest note"]
+        # The line under the emptied input says what was logged, until the next line.
+        assert screen.query_one(EntryInput).value == ""
+        assert feedback(screen) == "✓ logged: decision at 15:06, backdated 4 min"
+        await type_line(pilot, "x")
+        assert feedback(screen).startswith("note")
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert feedback(screen) == ""
 
 
 async def test_a_multi_line_paste_offers_to_log_every_line(cockpit: Cockpit):
