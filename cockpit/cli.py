@@ -817,7 +817,8 @@ def export_markdown(inc: Incident, cockpit: Cockpit, now: datetime) -> str:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    from cockpit.policy import as_json, load_policy, policy_names
+    from cockpit.plain import as_json
+    from cockpit.policy import load_policy, policy_names
 
     cockpit = _cockpit(args)
     if args.name is not None:

@@ -9,12 +9,13 @@ dataclasses: reading an incident never needs pydantic.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any
 
 from cockpit.config import ConfigError, config_dir, load_data, shipped_names
+from cockpit.plain import as_json, build, positive
 from cockpit.timefmt import duration_text
 
 DEFAULT_POLICY = "sev"
@@ -23,33 +24,6 @@ NOT_POLICIES = {RUNBOOK}
 COLOURS = ("error", "warning", "accent", "success", "primary", "secondary")
 AUDIENCE_KEY = r"^[a-z][a-z0-9_-]*$"
 INTERNAL = "internal"
-
-T = TypeVar("T")
-
-
-def build(cls: type[T], data: Mapping[str, Any]) -> T:
-    """A dataclass of this module or `cockpit.runbook` from its JSON form: a checked
-    file's values (`cockpit.schemas`) or the copy a declaration carries. Keys the class
-    does not know are left out (a newer cockpit's additions) and missing ones take their
-    defaults; the lists a class names in `NESTED` are built as their own dataclasses."""
-    nested: Mapping[str, type[Any]] = getattr(cls, "NESTED", {})
-    known = _FIELDS.get(cls)
-    if known is None:
-        known = _FIELDS[cls] = frozenset(f.name for f in fields(cast(Any, cls)))
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        if key in known:
-            inner = nested.get(key)
-            values[key] = [build(inner, v) for v in value] if inner is not None else value
-    return cls(**values)
-
-
-_FIELDS: dict[type[Any], frozenset[str]] = {}
-
-
-def as_json(obj: Any) -> dict[str, Any]:
-    """The JSON form `build` reads back."""
-    return asdict(obj)
 
 
 @dataclass(frozen=True)
@@ -60,6 +34,9 @@ class Escalation:
     after: int
     to: str
     action: str = ""
+
+    def __post_init__(self) -> None:
+        positive(self, "after")
 
     @property
     def action_text(self) -> str:
@@ -79,6 +56,9 @@ class Audience:
     cadence: int
     customer_facing_only: bool = False
 
+    def __post_init__(self) -> None:
+        positive(self, "first_update", "cadence")
+
     def rule_text(self) -> str:
         only = " (while customer-facing)" if self.customer_facing_only else ""
         return (
@@ -97,8 +77,6 @@ class Role:
 class Level:
     """A severity level. Durations are in seconds; None means "no such target"."""
 
-    NESTED: ClassVar[Mapping[str, type[Any]]] = {"escalation": Escalation, "audiences": Audience}
-
     key: str
     label: str
     meaning: str = ""
@@ -112,6 +90,13 @@ class Level:
     escalation: list[Escalation] = field(default_factory=list)
     audiences: list[Audience] = field(default_factory=list)
     colour: str = "accent"
+
+    def __post_init__(self) -> None:
+        positive(
+            self, "respond_within", "first_update", "cadence", "mitigate_within", "resolve_within"
+        )
+        if self.cadence is not None and self.first_update is None:
+            raise ValueError(f"{self.key}: a level with a cadence needs a first_update")
 
     def update_audiences(self, customer_facing: bool = True) -> list[Audience]:
         """Every audience owed updates at this level, internal first. Audiences marked
@@ -164,13 +149,15 @@ def _minutes(seconds: int) -> str:
 class Policy:
     """Severity levels and roles, as checked from a file (`cockpit.schemas.Policy`)."""
 
-    NESTED: ClassVar[Mapping[str, type[Any]]] = {"roles": Role, "levels": Level}
-
     name: str
     label: str = ""
     default_level: str | None = None
     roles: list[Role] = field(default_factory=list)
     levels: list[Level] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.levels or not self.roles:
+            raise ValueError(f"policy {self.name!r}: needs levels and roles")
 
     @property
     def default(self) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from cockpit.config import load_data
-from cockpit.policy import as_json, build
+from cockpit.plain import as_json, build, positive
 
 FIRST_THIRTY = "first-thirty.toml"
 
@@ -25,6 +25,10 @@ class Phase:
     label: str
     start: int = 0
     end: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"phase {self.key!r}: expected 0 <= start < end")
 
 
 @dataclass(frozen=True)
@@ -39,15 +43,22 @@ class Item:
     # A /check or /uncheck overrides them.
     done_when: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        positive(self, "due")
+
 
 @dataclass(frozen=True)
 class Runbook:
-    NESTED: ClassVar[Mapping[str, type[Any]]] = {"phases": Phase, "items": Item}
-
     name: str
     label: str = ""
     phases: list[Phase] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        phases = {p.key for p in self.phases}
+        for item in self.items:
+            if item.phase not in phases:
+                raise ValueError(f"item {item.id!r}: phase {item.phase!r} is not one of {phases}")
 
     def item(self, item_id: str) -> Item | None:
         for item in self.items:

@@ -137,6 +137,12 @@ class Phase(Strict):
                 raise ValueError(f"start: {exc}") from None
         return values
 
+    @model_validator(mode="after")
+    def _in_order(self) -> Phase:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"phase {self.key!r}: start must be before end")
+        return self
+
 
 DONE_WHEN = re.compile(
     r"^(role:[a-z][a-z0-9_-]*|update:[a-z][a-z0-9_-]*|context:[a-z_]+|promise|severity)$"

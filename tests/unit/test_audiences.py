@@ -11,7 +11,8 @@ from cockpit import schemas
 from cockpit.clock import ManualClock
 from cockpit.entry import EntryContext, EntryError, parse
 from cockpit.incident import Incident
-from cockpit.policy import Level, Policy, build, load_policy
+from cockpit.plain import build
+from cockpit.policy import Level, Policy, load_policy
 from tests.conftest import T0
 from tests.unit.factory import Log
 

@@ -13,7 +13,8 @@ from cockpit import config, schemas
 from cockpit import policy as policy_module
 from cockpit import runbook as runbook_module
 from cockpit.config import ConfigError, locate, parse_model, shipped_text
-from cockpit.policy import Policy, build, load_policy, policy_names
+from cockpit.plain import build
+from cockpit.policy import Policy, load_policy, policy_names
 from cockpit.runbook import Runbook, load_runbook
 from tests.unit.factory import SMALL_RUNBOOK
 

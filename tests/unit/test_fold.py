@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cockpit.incident import TimelineItem, fold
+from cockpit.records import Rec
 from tests.conftest import T0
 from tests.unit.factory import Log
 
@@ -454,3 +456,74 @@ def test_a_composed_update_shows_its_first_line_in_the_timeline():
     rec = log.add("update.sent", {"audience": "internal", "text": "Status: ok\nImpact: none\n"})
     inc = log.fold()
     assert describe(rec, inc, inc.tz) == "Update sent to internal: Status: ok (+1 line)"
+
+
+# a declaration's copies, damaged ----------------------------------------------------------
+def _declared_with(policy_change, runbook_change) -> list[Rec]:
+    """A declaration whose policy and runbook copies went through `policy_change` and
+    `runbook_change` (as another cockpit's, or a damaged database's, might)."""
+    log = Log(T0)
+    policy = log.policy.copy_for_event()
+    runbook = log.runbook.copy_for_event()
+    policy_change(policy)
+    runbook_change(runbook)
+    rec = log.recs[0]
+    data = {**rec.data, "policy": policy, "runbook": runbook}
+    declared = Rec(
+        rec.id,
+        rec.incident_id,
+        rec.kind,
+        rec.occurred_us,
+        rec.recorded_us,
+        rec.author,
+        rec.origin,
+        data=data,
+    )
+    return [declared, *log.recs[1:]]
+
+
+DAMAGE = {
+    "a duration as text": lambda c: c["levels"][0].update(respond_within="15m"),
+    "an escalation step as text": lambda c: c["levels"][0]["escalation"][0].update(after="10m"),
+    "an audience's cadence as text": lambda c: c["levels"][0]["audiences"][0].update(cadence="x"),
+    "a negative cadence": lambda c: c["levels"][0].update(cadence=-60),
+    "a cadence without a first update": lambda c: c["levels"][0].update(first_update=None),
+    "no levels": lambda c: c.update(levels=[]),
+    "a level that is not a table": lambda c: c["levels"].append("SEV-9"),
+    "a flag as a duration": lambda c: c["levels"][0].update(cadence=True),
+}
+RUNBOOK_DAMAGE = {
+    "a due time as text": lambda r: r["items"][0].update(due="5m"),
+    "done_when as text": lambda r: r["items"][0].update(done_when="role:ic"),
+    "an item in no phase": lambda r: r["items"][0].update(phase="later"),
+    "no name": lambda r: r.pop("name"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_damaged_policy_copy_is_a_warning_not_a_crash(damage: str) -> None:
+    inc = fold(_declared_with(DAMAGE[damage], lambda r: None), Log(T0).runbook)
+    assert inc.policy is None
+    assert any("policy could not be read" in w for w in inc.warnings)
+    inc.to_json(at(5), inc.runbook)  # everything a screen or `cockpit show` asks for
+    assert inc.title == "Checkout errors"
+
+
+@pytest.mark.parametrize("damage", sorted(RUNBOOK_DAMAGE))
+def test_a_damaged_runbook_copy_falls_back_to_the_runbook_file(damage: str) -> None:
+    shipped = Log(T0).runbook
+    inc = fold(_declared_with(lambda c: None, RUNBOOK_DAMAGE[damage]), shipped)
+    assert inc.runbook == shipped
+    assert any("runbook could not be read" in w for w in inc.warnings)
+    inc.checklist_view(inc.runbook, at(5))
+
+
+def test_a_copy_from_a_newer_cockpit_keeps_what_this_one_knows() -> None:
+    # Unknown keys are left out; missing optional ones take their defaults.
+    def newer(copy: dict) -> None:
+        copy["levels"][0]["pager_rotation"] = "primary"
+        del copy["levels"][0]["colour"]
+
+    inc = fold(_declared_with(newer, lambda r: r.update(owner="sre")), Log(T0).runbook)
+    assert inc.warnings == []
+    assert inc.policy is not None and inc.policy.levels[0].colour == "accent"
