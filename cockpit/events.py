@@ -7,6 +7,7 @@ fold works on those.
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -297,10 +298,23 @@ class Event(BaseModel):
         )
 
 
+# Building a deferred model's validator while another thread validates with it is safe
+# only in recent pydantic releases; the app builds them in a thread (below), so the two
+# take turns.
+_VALIDATORS = threading.Lock()
+
+
+def validate_event(data: dict[str, Any]) -> Event:
+    """An Event from its fields, validated (the one way events are made)."""
+    with _VALIDATORS:
+        return Event.model_validate(data)
+
+
 def build_validators() -> None:
     """Build the event models' validators now rather than at the first write (they are
     deferred, so that importing this module stays cheap). The app calls this in a thread
     once the board is drawn, so the first entry logged does not wait for it."""
     models: set[type[BaseModel]] = {Event, *PAYLOADS.values()}
-    for model in models:
-        model.model_rebuild()
+    with _VALIDATORS:
+        for model in models:
+            model.model_rebuild()

@@ -129,9 +129,9 @@ class Rec:
         return parse_ts(value) if isinstance(value, str) else None
 
     def to_event(self) -> Event:
-        from cockpit.events import Event
+        from cockpit.events import validate_event
 
-        return Event.model_validate(self.to_json())
+        return validate_event(self.to_json())
 
 
 def short_id(event_id: str) -> str:

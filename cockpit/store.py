@@ -286,10 +286,10 @@ class Store:
         recorded_at: datetime | None = None,
     ) -> Event:
         """Build and validate an event (not yet stored)."""
-        from cockpit.events import Event  # pydantic: loaded for the first write, not to read
+        from cockpit.events import validate_event  # pydantic: for the first write, not to read
 
         recorded = recorded_at or self.clock.now()
-        return Event.model_validate(
+        return validate_event(
             {
                 "id": new_ulid(int((recorded - EPOCH).total_seconds() * 1000)),
                 "incident_id": incident_id,
