@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -20,7 +21,6 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label
 
 from cockpit.entry import COMMANDS, EntryError, short_id
-from cockpit.events import Event
 from cockpit.incident import Incident, TimelineItem
 from cockpit.records import MILESTONES, STATUSES
 from cockpit.service import Cockpit, LineError, Watch
@@ -39,6 +39,9 @@ from widgets.panels import (
 )
 from widgets.quick_entry import EntryInput, QuickEntry
 from widgets.timeline import Timeline
+
+if TYPE_CHECKING:  # writing needs pydantic; this screen only passes events on
+    from cockpit.events import Event
 
 REMINDER_EVERY_S = 300
 NARROW, WIDE = 110, 200
@@ -369,7 +372,9 @@ class IncidentScreen(PromptFrames[None]):
             entry.show_error(f"not logged: {exc}")
             return
         entry.input.remember(line)
-        entry.show_logged(entry.preview or line)  # the preview said what it would become
+        # The preview said what the line would become (unless it was an error that no
+        # longer holds, such as a time that has since come).
+        entry.show_logged(line if entry.has_class("-error") else entry.preview or line)
         entry.input.value = ""
         self._show_new(events)
 

@@ -562,3 +562,21 @@ async def test_the_palette_offers_every_incident_action_with_the_entry_focused(
         await pilot.pause()
         await type_line(pilot, "u")  # and the letter is still text in the entry
         assert screen.query_one(EntryInput).value == "u"
+
+
+async def test_an_error_replaces_what_was_logged_and_clearing_it_leaves_nothing(
+    cockpit: Cockpit,
+):
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await type_line(pilot, "! roll back")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert feedback(screen).startswith("✓ logged: decision")
+        await type_line(pilot, "/sev 9")
+        assert "not a level" in feedback(screen)
+        screen.query_one(EntryInput).value = ""
+        await pilot.pause()
+        assert feedback(screen) == ""
