@@ -170,6 +170,8 @@ def paint_child(code: str, stamp: Path) -> float:
     stamp.unlink(missing_ok=True)
     start = time.monotonic()
     subprocess.run([sys.executable, "-c", code, str(stamp)], check=True, env=os.environ)
+    if not stamp.exists():
+        raise SystemExit("first paint: the child exited without drawing what it waits for")
     return float(stamp.read_text()) - start
 
 

@@ -572,7 +572,9 @@ class LiveFold:
     fold start again from every event. Either way `incident` equals `fold(all events)`.
     """
 
-    def __init__(self, recs: list[Rec], runbook: RunbookSource = None, *, ordered: bool = True):
+    def __init__(
+        self, recs: list[Rec], runbook: RunbookSource = None, *, ordered: bool = True
+    ) -> None:
         self.runbook = runbook
         self.recs = recs if ordered else sorted({r.id: r for r in recs}.values(), key=sort_key)
         self.ids = {r.id for r in self.recs}
@@ -584,6 +586,9 @@ class LiveFold:
         for rec in self.recs:
             self.folder.apply(rec)
         self.incident = self.folder.finish()
+        # The runbook itself from now on, not a function loading it (which would keep
+        # whoever lent it, such as the Cockpit, alive through this fold).
+        self.runbook = self.incident.runbook
         self.last_key = sort_key(self.recs[-1]) if self.recs else (-1, "")
         self.refolds = 0
 
