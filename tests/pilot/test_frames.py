@@ -67,3 +67,39 @@ async def test_within_a_frame_period_the_frame_waits_for_its_end() -> None:
         await pilot.pause(UPDATE_PERIOD * 3)
         assert app.frames[-1] == "two"
         assert not screen._dirty_widgets
+
+
+class PlainApp(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(FramesScreen())
+
+
+async def test_no_frame_while_updates_are_batched_or_another_screen_is_on_top() -> None:
+    from textual.screen import ModalScreen
+
+    app = PlainApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, FramesScreen)
+        drawn: list[int] = []
+        screen._on_timer_update = lambda: drawn.append(1)  # type: ignore[method-assign]
+        text = screen.query_one("#text", Static)
+        screen._last_frame = 0.0
+        with app.batch_update():
+            text.update("batched")
+            screen._dirty_widgets.add(text)
+            screen._draw_if_pending()
+        assert drawn == []
+        app.push_screen(ModalScreen())
+        await pilot.pause()
+        screen._dirty_widgets.add(text)
+        screen._draw_if_pending()
+        assert drawn == []
+        # ... and the same call draws once the screen is on top and nothing is batched.
+        app.pop_screen()
+        await pilot.pause()
+        drawn.clear()
+        screen._dirty_widgets.add(text)
+        screen._draw_if_pending()
+        assert drawn == [1]
