@@ -28,7 +28,7 @@ class Phase:
 
     def __post_init__(self) -> None:
         if not 0 <= self.start < self.end:
-            raise ValueError(f"phase {self.key!r}: expected 0 <= start < end")
+            raise ValueError(f"phase {self.key!r}: start must be before end")
 
 
 @dataclass(frozen=True)

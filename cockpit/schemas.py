@@ -15,6 +15,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from cockpit import policy, runbook
+from cockpit.plain import build
 from cockpit.policy import AUDIENCE_KEY, COLOURS, INTERNAL
 from cockpit.timefmt import parse_duration
 
@@ -38,6 +40,12 @@ OptSeconds = Annotated[Annotated[int, Field(gt=0)] | None, BeforeValidator(_seco
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _holds(cls: type[Any], checked: BaseModel) -> None:
+    """The rules the cockpit's own class keeps (its `__post_init__`, which also guards a
+    declaration's copy), applied to a file: each rule is written once."""
+    build(cls, checked.model_dump())
 
 
 # policies ------------------------------------------------------------------------------
@@ -84,8 +92,7 @@ class Level(Strict):
 
     @model_validator(mode="after")
     def _first_update(self) -> Level:
-        if self.cadence is not None and self.first_update is None:
-            raise ValueError(f"{self.key}: a level with a cadence needs a first_update")
+        _holds(policy.Level, self)  # a cadence needs a first update
         keys = [a.key for a in self.audiences]
         if INTERNAL in keys:
             raise ValueError(
@@ -139,8 +146,7 @@ class Phase(Strict):
 
     @model_validator(mode="after")
     def _in_order(self) -> Phase:
-        if not 0 <= self.start < self.end:
-            raise ValueError(f"phase {self.key!r}: start must be before end")
+        _holds(runbook.Phase, self)  # it starts before it ends
         return self
 
 
@@ -176,11 +182,9 @@ class Runbook(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Runbook:
-        phases = {p.key for p in self.phases}
+        _holds(runbook.Runbook, self)  # every item is in one of the phases
         seen: set[str] = set()
         for item in self.items:
-            if item.phase not in phases:
-                raise ValueError(f"item {item.id!r}: phase {item.phase!r} is not one of {phases}")
             if item.id in seen:
                 raise ValueError(f"item id {item.id!r} is repeated; ids must be unique")
             seen.add(item.id)
