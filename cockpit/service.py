@@ -213,11 +213,7 @@ class Cockpit:
         ms = int(when.timestamp() * 1000)
         while True:
             candidate = new_ulid(ms, monotonic=False)
-            ref = ref_for(candidate)
-            row = self.store.conn.execute(
-                "SELECT 1 FROM incidents WHERE ref = ?", (ref,)
-            ).fetchone()
-            if row is None:
+            if not self.store.ref_taken(ref_for(candidate)):
                 return candidate
 
     def incident(self, incident_id: str) -> Incident:

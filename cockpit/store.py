@@ -6,25 +6,47 @@ Datasette: `events` (the log), `incidents` (a projection rebuilt from `events` o
 
 `append` returns only after its transaction has committed (WAL, synchronous=FULL). Several
 processes may write one file at once: writers queue on SQLite's lock and retry, and
-"database is locked" never reaches the user.
+"database is locked" never reaches the user: every SQLite error leaves the store as one
+`StoreError` line (see `cockpit.dbfile.explain`).
+
+A store opens for writing (the default: the file is created if missing, and must be
+writable) or for reading (`access="read"`): then a missing file is an error unless
+`create` says otherwise, and a file that cannot be written (a read-only mount, an immutable
+or 0444 file, a full disk) is opened read-only, so an archived incident stays readable.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
+from cockpit import projection
 from cockpit.clock import Clock
+from cockpit.dbfile import (
+    BUSY_TIMEOUT_MS,
+    SQLITE_HEADER,
+    WRITE_PATIENCE_S,
+    Access,
+    PathState,
+    StoreError,
+    explain,
+    inspect_path,
+    lock_patience,
+    may_read_instead,
+    open_readonly,
+    open_writable,
+    retry,
+)
+from cockpit.migrations import APP_ID, MIGRATIONS, SCHEMA_VERSION
 from cockpit.records import ENTRY_KINDS, Rec, dumps
 from cockpit.timefmt import EPOCH, format_ts, from_us, to_us
 from cockpit.ulid import ALPHABET, new_ulid
@@ -32,23 +54,25 @@ from cockpit.ulid import ALPHABET, new_ulid
 if TYPE_CHECKING:
     from cockpit.events import Event
 
-SCHEMA_VERSION = 1
-SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 5_000
-WRITE_PATIENCE_S = 60.0
-APP_ID = 0x436F636B  # "Cock": marks the file as a cockpit database
-
-
-PROJECTED_KINDS = frozenset({"incident.declared", "title.set", "severity.set", "status.set"})
-
+__all__ = [
+    "APP_ID",
+    "BUSY_TIMEOUT_MS",
+    "SCHEMA_VERSION",
+    "SQLITE_HEADER",
+    "WRITE_PATIENCE_S",
+    "IncidentRow",
+    "RefError",
+    "Store",
+    "StoreError",
+    "default_path",
+]
 
 # An entry's payload is its text (which has a column of its own) and the mentions in it:
 # loading skips the JSON for entries and Rec rebuilds it from the text when asked.
 _ENTRY_KINDS_SQL = ", ".join(f"'{kind}'" for kind in sorted(ENTRY_KINDS))
 
-
-class StoreError(Exception):
-    """The database cannot be used (exit 2): one clear line for the user."""
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class RefError(Exception):
@@ -76,37 +100,51 @@ def default_path() -> Path:
     return Path(platformdirs.user_data_dir("cockpit")) / "cockpit.db"
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
+def _reads(method: Callable[Concatenate[Store, P], R]) -> Callable[Concatenate[Store, P], R]:
+    """A read: any SQLite error becomes the store's one-line explanation."""
 
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._explain(exc, writing=False) from None
 
-def _explain(exc: sqlite3.Error, path: Path) -> StoreError:
-    text = str(exc).lower()
-    if "disk is full" in text or "database or disk is full" in text:
-        return StoreError(
-            f"{path}: the disk is full; nothing was logged, and every entry logged before is safe"
-        )
-    if "readonly" in text or "read-only" in text:
-        return StoreError(f"{path}: cannot write to the database (it is read-only)")
-    if "not a database" in text or "malformed" in text:
-        return StoreError(f"{path}: the file is damaged or not a cockpit database ({exc})")
-    return StoreError(f"{path}: database error: {exc}")
+    return wrapper
 
 
 class Store:
     """The event log in one SQLite file."""
 
-    def __init__(self, path: Path | str, clock: Clock) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        clock: Clock,
+        *,
+        access: Access = "write",
+        create: bool = True,
+        patience: float | None = None,
+    ) -> None:
         self.path = Path(path).expanduser()
         self.clock = clock
-        self._check_before_open()
+        self.access: Access = access
+        self.warnings: list[str] = []
+        if patience is None:
+            patience, warning = lock_patience()
+            if warning:
+                self.warnings.append(warning)
+        # How long a write (or opening for writing) waits for another process's lock; a
+        # read waits at most the busy timeout.
+        self.patience = patience
+        self.read_wait = min(BUSY_TIMEOUT_MS / 1000, patience)
+        self.readonly = False
+        self._readonly_reason = ""
+        self.conn = self._open(inspect_path(self.path, access, create))
         try:
-            self.conn = self._connect()
-            self._migrate()
             self.origin = self._origin()
         except sqlite3.Error as exc:
-            raise _explain(exc, self.path) from None
+            self.conn.close()
+            raise self._explain(exc, writing=False) from None
 
     @cached_property
     def db(self) -> Any:
@@ -115,129 +153,41 @@ class Store:
 
         return sqlite_utils.Database(self.conn)
 
+    def _explain(self, exc: sqlite3.Error, *, writing: bool) -> StoreError:
+        waited = self.patience if writing else self.read_wait
+        return explain(exc, self.path, writing=writing, waited=waited)
+
     # opening ---------------------------------------------------------------------------
-    def _check_before_open(self) -> None:
-        """Refuse, without touching it, a file we must not or cannot use."""
-        path = self.path
-        if path.is_dir():
-            raise StoreError(f"{path}: is a directory, not a database file")
-        if path.exists():
+    def _open(self, state: PathState) -> sqlite3.Connection:
+        """For writing: the file as ours (WAL, the newest schema) or a StoreError. For
+        reading: the same where the file can be written, else read-only."""
+        writing = self.access == "write"
+        if state.writable:
             try:
-                with path.open("rb") as handle:
-                    header = handle.read(16)
-            except OSError as exc:
-                raise StoreError(f"{path}: cannot be read ({exc.strerror})") from None
-            if header and header != SQLITE_HEADER:
-                raise StoreError(f"{path}: not an SQLite database; refusing to use it")
-            if not os.access(path, os.W_OK):
-                raise StoreError(f"{path}: cannot be written (permission denied)")
-            if not os.access(path.parent, os.W_OK | os.X_OK):
-                raise StoreError(
-                    f"{path.parent}: cannot be written (permission denied); "
-                    "the database needs its folder writable for its journal"
-                )
-            if header:
-                self._check_schema()
+                conn, warnings = open_writable(self.path, state, self.patience)
+                try:
+                    self._migrate(conn)
+                except BaseException:
+                    conn.close()
+                    raise
+                self.warnings.extend(warnings)
+                return conn
+            except sqlite3.Error as exc:
+                if writing or not may_read_instead(exc):
+                    raise self._explain(exc, writing=writing) from None
+                self._readonly_reason = f"{exc}"
         else:
-            parent = path.parent
-            try:
-                parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            except (FileExistsError, NotADirectoryError):
-                raise StoreError(
-                    f"{parent}: cannot create the folder (a file is in the way)"
-                ) from None
-            except OSError as exc:
-                raise StoreError(f"{parent}: cannot create the folder ({exc.strerror})") from None
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-                os.close(fd)
-            except FileExistsError:
-                pass
-            except OSError as exc:
-                raise StoreError(f"{path}: cannot create the database ({exc.strerror})") from None
-
-    def _check_schema(self) -> None:
-        # immutable=1: read the file as it is, without creating -wal or -shm beside it.
-        uri = "file:" + quote(str(self.path.resolve())) + "?mode=ro&immutable=1"
-        try:
-            ro = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
-        except sqlite3.Error as exc:
-            raise _explain(exc, self.path) from None
-        try:
-            version = ro.execute("PRAGMA user_version").fetchone()[0]
-            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
-            tables = {r[0] for r in ro.execute("SELECT name FROM sqlite_master")}
-        except sqlite3.Error as exc:
-            raise _explain(exc, self.path) from None
-        finally:
-            ro.close()
-        if tables and app_id != APP_ID:
-            raise StoreError(
-                f"{self.path}: an SQLite database of another program, not a cockpit database"
-            )
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: written by a newer cockpit (schema {version}; this one knows up "
-                f"to {SCHEMA_VERSION}); upgrade cockpit to open it"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            timeout=BUSY_TIMEOUT_MS / 1000,
-            isolation_level=None,
-            check_same_thread=False,
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL").fetchone())
-        conn.execute("PRAGMA synchronous = FULL")
+            self._readonly_reason = "the file or its folder cannot be written"
+        conn = open_readonly(self.path, state, self.read_wait, self._readonly_reason)
+        self.readonly = True
         return conn
 
-    def _retry(self, action: Callable[[], Any]) -> Any:
-        deadline = time.monotonic() + WRITE_PATIENCE_S
-        delay = 0.005
-        while True:
-            try:
-                return action()
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.2)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (BEGIN IMMEDIATE), committed on exit."""
-        conn = self.conn
-        try:
-            self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
-        except sqlite3.Error as exc:
-            if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
-                raise StoreError(
-                    f"{self.path}: the database stayed busy for {WRITE_PATIENCE_S:.0f} s; "
-                    "nothing was logged"
-                ) from None
-            raise _explain(exc, self.path) from None
-        try:
-            yield conn
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            self._retry(lambda: conn.execute("COMMIT"))
-        except sqlite3.Error as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise _explain(exc, self.path) from None
-
-    def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version >= SCHEMA_VERSION:
-            if version > SCHEMA_VERSION:
-                raise StoreError(f"{self.path}: written by a newer cockpit (schema {version})")
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Bring the schema up to date in one write (SQLite errors are left to `_open`)."""
+        if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return
-        with self._write() as conn:
+        retry(lambda: conn.execute("BEGIN IMMEDIATE"), self.patience)
+        try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, name, step in MIGRATIONS:
                 if number > version:
@@ -247,9 +197,17 @@ class Store:
                         (number, name, format_ts(self.clock.now())),
                     )
                     conn.execute(f"PRAGMA user_version = {number}")
+            retry(lambda: conn.execute("COMMIT"), self.patience)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def _origin(self) -> str:
         row = self.conn.execute("SELECT value FROM settings WHERE key = 'origin'").fetchone()
+        if row is None:
+            self.conn.close()
+            raise StoreError(f"{self.path}: not a complete cockpit database (no origin setting)")
         return str(row[0])
 
     def close(self) -> None:
@@ -261,7 +219,39 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # writing ---------------------------------------------------------------------------
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the failure being reported says more than this one would
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (BEGIN IMMEDIATE), committed on exit. Any SQLite error in
+        it, from the BEGIN to the COMMIT, rolls it back and becomes one StoreError."""
+        if self.readonly:
+            raise StoreError(
+                f"{self.path}: cannot be written ({self._readonly_reason}); nothing was logged"
+            )
+        conn = self.conn
+        try:
+            retry(lambda: conn.execute("BEGIN IMMEDIATE"), self.patience)
+        except sqlite3.Error as exc:
+            raise self._explain(exc, writing=True) from None
+        try:
+            yield conn
+            retry(lambda: conn.execute("COMMIT"), self.patience)
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise self._explain(exc, writing=True) from None
+        except BaseException:
+            self._rollback()
+            raise
+
     # settings --------------------------------------------------------------------------
+    @_reads
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
@@ -315,16 +305,20 @@ class Store:
             for event in stored:
                 touched.setdefault(event.incident_id, []).append(event)
             for incident_id, added in touched.items():
-                self._project_added(conn, incident_id, added)
+                projection.project_added(conn, incident_id, added)
         return stored
 
     def _insert(self, conn: sqlite3.Connection, event: Event) -> bool:
+        # Looked up first: the schema refuses (rather than ignores) an id already stored,
+        # so that no INSERT OR REPLACE can rewrite the log.
+        if conn.execute("SELECT 1 FROM events WHERE id = ?", (event.id,)).fetchone():
+            return False
         data = event.data.model_dump(mode="json")
         text = None
         if event.kind in ENTRY_KINDS or event.kind == "entry.amended":
             text = data.get("text")
-        cursor = conn.execute(
-            "INSERT OR IGNORE INTO events (id, incident_id, kind, occurred_at, recorded_at, "
+        conn.execute(
+            "INSERT INTO events (id, incident_id, kind, occurred_at, recorded_at, "
             "occurred_us, recorded_us, author, origin, data, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -341,83 +335,25 @@ class Store:
                 text,
             ),
         )
-        return cursor.rowcount == 1
-
-    def _latest(self, conn: sqlite3.Connection, incident_id: str, kind: str) -> Any:
-        row = conn.execute(
-            "SELECT data FROM events WHERE incident_id = ? AND kind = ? "
-            "ORDER BY occurred_us DESC, id DESC LIMIT 1",
-            (incident_id, kind),
-        ).fetchone()
-        return json.loads(row[0]) if row else None
-
-    def _project_added(
-        self, conn: sqlite3.Connection, incident_id: str, added: list[Event]
-    ) -> None:
-        """Bring one incident's `incidents` row up to date after `added` were stored.
-
-        Cheap in the common case (an entry): bump the count and the time. Only the kinds
-        the row shows (declared, title, severity, status) cost a look at the log, and then
-        only along an index.
-        """
-        exists = conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-        if exists is None or any(e.kind in PROJECTED_KINDS for e in added):
-            self._project(conn, incident_id)
-            return
-        conn.execute(
-            "UPDATE incidents SET event_count = event_count + ?, "
-            "updated_us = max(coalesce(updated_us, 0), ?) WHERE id = ?",
-            (len(added), max(to_us(e.recorded_at) for e in added), incident_id),
-        )
-
-    def _project(self, conn: sqlite3.Connection, incident_id: str) -> None:
-        """Recompute one incident's row in `incidents` from its events."""
-        declared_row = conn.execute(
-            "SELECT data, occurred_us FROM events WHERE incident_id = ? "
-            "AND kind = 'incident.declared' ORDER BY occurred_us, id LIMIT 1",
-            (incident_id,),
-        ).fetchone()
-        declared = json.loads(declared_row[0]) if declared_row else {}
-        title = self._latest(conn, incident_id, "title.set")
-        severity = self._latest(conn, incident_id, "severity.set")
-        status = self._latest(conn, incident_id, "status.set")
-        count, updated = conn.execute(
-            "SELECT count(*), max(recorded_us) FROM events WHERE incident_id = ?", (incident_id,)
-        ).fetchone()
-        from cockpit.incident import ref_for
-
-        conn.execute(
-            "INSERT INTO incidents (id, ref, title, severity, status, exercise, declared_at, "
-            "declared_us, updated_us, event_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET title = excluded.title, "
-            "severity = excluded.severity, status = excluded.status, "
-            "exercise = excluded.exercise, declared_at = excluded.declared_at, "
-            "declared_us = excluded.declared_us, updated_us = excluded.updated_us, "
-            "event_count = excluded.event_count",
-            (
-                incident_id,
-                ref_for(incident_id),
-                (title or {}).get("title") or declared.get("title") or "(undeclared)",
-                (severity or {}).get("level") or declared.get("severity") or "",
-                (status or {}).get("status") or "investigating",
-                1 if declared.get("exercise") else 0,
-                format_ts(from_us(declared_row[1])) if declared_row else None,
-                declared_row[1] if declared_row else None,
-                updated,
-                count,
-            ),
-        )
+        return True
 
     def rebuild_projection(self) -> int:
         """Rebuild `incidents` from `events`; returns how many incidents there are."""
         with self._write() as conn:
-            conn.execute("DELETE FROM incidents")
-            ids = [r[0] for r in conn.execute("SELECT DISTINCT incident_id FROM events")]
-            for incident_id in ids:
-                self._project(conn, incident_id)
-        return len(ids)
+            return projection.rebuild(conn)
+
+    @_reads
+    def stored_projection(self) -> dict[str, tuple[Any, ...]]:
+        """The `incidents` table as stored, by id (in `projection.COLUMNS` order)."""
+        return projection.stored(self.conn)
+
+    @_reads
+    def recomputed_projection(self) -> dict[str, tuple[Any, ...]]:
+        """The `incidents` table as the events make it, by id (nothing is written)."""
+        return projection.recomputed(self.conn)
 
     # reading ---------------------------------------------------------------------------
+    @_reads
     def incidents(self, include_closed: bool = False) -> list[IncidentRow]:
         sql = (
             "SELECT id, ref, title, severity, status, exercise, declared_us, event_count "
@@ -440,6 +376,7 @@ class Store:
             for r in self.conn.execute(sql)
         ]
 
+    @_reads
     def resolve(self, text: str) -> str:
         """The incident id for a REF, an unambiguous prefix of one, or of an id."""
         wanted = text.strip().upper()
@@ -460,6 +397,7 @@ class Store:
             raise RefError(f"{text!r} is ambiguous: {listed}")
         return str(rows[0][0])
 
+    @_reads
     def recs(self, incident_id: str) -> list[Rec]:
         """Every event of an incident as light records, in (occurred_at, id) order.
 
@@ -476,6 +414,7 @@ class Store:
             Rec(r[0], incident_id, r[1], r[2], r[3], r[4], r[5], None, r[6], r[7]) for r in rows
         ]
 
+    @_reads
     def recs_since(self, seq: int) -> tuple[list[Rec], int]:
         """Events stored after `seq` (in storage order) and the newest seq: for live views."""
         rows = self.conn.execute(
@@ -488,26 +427,39 @@ class Store:
             Rec(r[1], r[2], r[3], r[4], r[5], r[6], r[7], None, r[8], r[9]) for r in rows
         ], newest
 
+    @_reads
     def entry_text(self, event_id: str) -> str | None:
         """The text an event was logged with (an entry's; None for state changes)."""
         row = self.conn.execute("SELECT text FROM events WHERE id = ?", (event_id,)).fetchone()
         return None if row is None else row[0]
 
+    @_reads
     def newest_seq(self) -> int:
         row = self.conn.execute("SELECT max(seq) FROM events").fetchone()
         return int(row[0] or 0)
 
+    @_reads
     def data_version(self) -> int:
         """Changes when another connection commits: a cheap way to notice new events."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def raw_events(self, incident_id: str) -> Iterable[dict[str, Any]]:
         """Events as stored, in (occurred_at, id) order, as JSON-ready dicts."""
-        for row in self.conn.execute(
-            "SELECT id, incident_id, kind, occurred_at, recorded_at, author, origin, data "
-            "FROM events WHERE incident_id = ? ORDER BY occurred_us, id",
-            (incident_id,),
-        ):
+        try:
+            rows = self.conn.execute(
+                "SELECT id, incident_id, kind, occurred_at, recorded_at, author, origin, "
+                "data FROM events WHERE incident_id = ? ORDER BY occurred_us, id",
+                (incident_id,),
+            )
+        except sqlite3.Error as exc:
+            raise self._explain(exc, writing=False) from None
+        while True:
+            try:
+                row = next(rows, None)
+            except sqlite3.Error as exc:
+                raise self._explain(exc, writing=False) from None
+            if row is None:
+                return
             yield {
                 "id": row[0],
                 "incident_id": row[1],
@@ -519,9 +471,11 @@ class Store:
                 "data": json.loads(row[7]),
             }
 
+    @_reads
     def count_events(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
 
+    @_reads
     def search(self, words: str, limit: int = 50) -> list[dict[str, Any]]:
         """Entries whose current text holds every word (plain words; never an FTS syntax
         error). Retracted entries are left out, and an amended entry is found by its
@@ -598,79 +552,12 @@ class Store:
         ).fetchone()
         return row is not None
 
+    @_reads
     def integrity_check(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
 
-
-# migrations ------------------------------------------------------------------------------
-def _m1(conn: sqlite3.Connection) -> None:
-    import sqlite_utils
-
-    db = sqlite_utils.Database(conn)
-    conn.execute(f"PRAGMA application_id = {APP_ID}")
-    db.table("migrations").create({"number": int, "name": str, "applied_at": str}, pk="number")
-    db.table("settings").create({"key": str, "value": str}, pk="key")
-    db.table("events").create(
-        {
-            "seq": int,
-            "id": str,
-            "incident_id": str,
-            "kind": str,
-            "occurred_at": str,
-            "recorded_at": str,
-            "occurred_us": int,
-            "recorded_us": int,
-            "author": str,
-            "origin": str,
-            "data": str,
-            "text": str,
-        },
-        pk="seq",
-        not_null={
-            "id",
-            "incident_id",
-            "kind",
-            "occurred_at",
-            "recorded_at",
-            "occurred_us",
-            "recorded_us",
-            "author",
-            "origin",
-            "data",
-        },
-    )
-    db.table("events").create_index(["id"], unique=True)
-    db.table("events").create_index(["incident_id", "occurred_us", "id"])
-    db.table("events").create_index(["incident_id", "kind", "occurred_us", "id"])
-    db.table("incidents").create(
-        {
-            "id": str,
-            "ref": str,
-            "title": str,
-            "severity": str,
-            "status": str,
-            "exercise": int,
-            "declared_at": str,
-            "declared_us": int,
-            "updated_us": int,
-            "event_count": int,
-        },
-        pk="id",
-    )
-    db.table("incidents").create_index(["ref"])
-    db.table("events").enable_fts(["text"], fts_version="FTS5", create_triggers=True)
-    # The log is append-only: corrections are new events, never edits.
-    conn.execute(
-        "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
-        "BEGIN SELECT RAISE(ABORT, 'events are immutable; log a correction instead'); END"
-    )
-    conn.execute(
-        "CREATE TRIGGER events_no_delete BEFORE DELETE ON events "
-        "BEGIN SELECT RAISE(ABORT, 'events are immutable; log a retraction instead'); END"
-    )
-    conn.execute("INSERT INTO settings (key, value) VALUES ('origin', ?)", (new_ulid(),))
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[sqlite3.Connection], None]]] = [
-    (1, "events, incidents, settings and the full-text index", _m1),
-]
+    @_reads
+    def ref_taken(self, ref: str) -> bool:
+        """Is the ref already an incident's? (A new incident's id is drawn until not.)"""
+        row = self.conn.execute("SELECT 1 FROM incidents WHERE ref = ?", (ref,)).fetchone()
+        return row is not None

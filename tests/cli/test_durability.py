@@ -107,6 +107,8 @@ def test_sigkill_loses_nothing_that_was_acknowledged(db: Path, attempt: int) -> 
 
     assert len(printed) >= 5, f"too few entries to tell ({len(printed)} in {moment:.2f} s)"
     assert integrity(db) == "ok"
+    for path in db.parent.glob(db.name + "*"):
+        path.unlink()  # a hundred megabytes of x: not worth keeping among pytest's last runs
     stored = {row[0] for row in db_rows(db, "SELECT id FROM events")}
     lost = [i for i in printed if i not in stored]
     assert lost == [], f"{len(lost)} acknowledged of {len(printed)} lost (killed at {moment:.2f} s)"
@@ -144,6 +146,8 @@ def check_800(db: Path, incident_id: str, names: list[str]) -> None:
     ids = db_rows(db, "SELECT count(DISTINCT id) FROM events")[0][0]
     assert ids == WRITERS * PER_WRITER + 1
     assert integrity(db) == "ok"
+    for path in db.parent.glob(db.name + "*"):
+        path.unlink()  # a hundred megabytes of x: not worth keeping among pytest's last runs
 
 
 def test_four_cli_processes_log_200_lines_each_at_once(db: Path) -> None:
@@ -210,3 +214,74 @@ def test_four_processes_200_separate_transactions_each(db: Path) -> None:
     check_800(db, incident_id, names)
     # the CLI reads the result back whole
     assert len(run_cockpit("events", ref).ok().jsonl()) == WRITERS * PER_WRITER + 1
+
+
+BIG_WRITER = """
+import sys, time
+from pathlib import Path
+from cockpit.clock import SystemClock
+from cockpit.service import Cockpit
+from cockpit.store import Store
+
+path, incident_id, stop = sys.argv[1:4]
+clock = SystemClock()
+cockpit = Cockpit(Store(path, clock), clock, author="big")
+big = "x" * (2 * 1024 * 1024)
+i = 0
+while not Path(stop).exists():
+    cockpit.log(incident_id, f"{i} {big}")
+    i += 1
+    sys.stdout.write(f"{i}\\n")
+    sys.stdout.flush()
+    time.sleep(0.1)  # enough to keep checkpoints coming, and the file under 150 MB
+"""
+OPENS = 2000
+CLI_RUNS = 12
+
+
+def test_opening_beside_a_writer_of_2mb_entries_never_fails(db: Path) -> None:
+    # Each 2 MB entry fills the write-ahead log past its checkpoint size, so the writer
+    # keeps copying pages into the database file while the opens read it. A check that
+    # reads the file without SQLite's locks saw half-copied pages there ("damaged").
+    from cockpit.clock import SystemClock
+    from cockpit.store import Store, StoreError
+
+    ref = declare_in_process("Big entries")
+    incident_id = incident_id_of(ref)
+    stop = db.parent / "stop"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", BIG_WRITER, str(db), incident_id, str(stop)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ,
+    )
+    assert writer.stdout is not None
+    failures: list[str] = []
+    try:
+        assert writer.stdout.readline().strip() == b"1", "the writer never logged"
+        clock = SystemClock()
+        for _ in range(OPENS):
+            try:
+                with Store(db, clock) as store:
+                    store.count_events()
+            except StoreError as exc:
+                failures.append(str(exc))
+        results = []
+        for i in range(CLI_RUNS):
+            results.append(run_cockpit("list", "--json"))
+            results.append(run_cockpit("log", ref, f"small entry {i}"))
+    finally:
+        stop.touch()
+        out, err = writer.communicate(timeout=120)
+    assert writer.returncode == 0, err.decode()
+    assert failures == [], f"{len(failures)} of {OPENS} opens failed: {failures[:3]}"
+    bad = [(r.args, r.stderr) for r in results if r.returncode != 0 or r.stderr]
+    assert bad == [], bad
+    # The writer really wrote all along: big entries were committed during the opens.
+    written = len(out.split())
+    assert written >= 5, f"the writer logged only {written} entries"
+    stored = db_rows(db, "SELECT count(*) FROM events WHERE text LIKE 'small entry %'")
+    assert stored == [(CLI_RUNS,)]
+    assert integrity(db) == "ok"
+    for path in db.parent.glob(db.name + "*"):
+        path.unlink()  # a hundred megabytes of x: not worth keeping among pytest's last runs
