@@ -238,14 +238,40 @@ def _quiet_stdout() -> None:
 
 
 # plumbing --------------------------------------------------------------------------------
+# Commands that only read open the database for reading: an archived (read-only) file
+# stays readable, and a path given with --db or COCKPIT_DB that does not exist is an
+# error rather than a new, empty database.
+READING = frozenset({"list", "show", "timeline", "events", "search", "export", "brief"})
+
+
+def _reads_only(args: argparse.Namespace) -> bool:
+    command = getattr(args, "command", None)
+    if command == "policy":  # reads a setting; creates the file as it always did
+        return bool(args.action in ("list", "show"))
+    if command == "doctor":
+        return not (args.repair or args.salvage)
+    return command in READING
+
+
 def _cockpit(args: argparse.Namespace) -> Cockpit:
     from cockpit.clock import SystemClock
     from cockpit.service import Cockpit, default_author
     from cockpit.store import Store, default_path
+    from cockpit.text import visible
 
-    path = Path(args.db).expanduser() if getattr(args, "db", None) else default_path()
+    given = getattr(args, "db", None)
+    if given == "":
+        raise CliError("--db needs a path (it was given an empty one)")
+    path = Path(given).expanduser() if given else default_path()
     clock = SystemClock()
-    store = Store(path, clock)
+    if _reads_only(args):
+        explicit = bool(given) or bool(os.environ.get("COCKPIT_DB"))
+        create = args.command == "policy" or not explicit
+        store = Store(path, clock, access="read", create=create)
+    else:
+        store = Store(path, clock)
+    for warning in store.warnings:  # about the file itself: said even if the command fails
+        print(f"cockpit: warning: {visible(warning)}", file=sys.stderr)
     author = getattr(args, "author", None) or default_author()
     return Cockpit(store, clock, author=author)
 

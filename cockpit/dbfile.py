@@ -90,8 +90,8 @@ def inspect_path(path: Path, access: Access, create: bool) -> PathState:
     if info is None:
         if not create:
             raise StoreError(
-                f"{path}: no such database; a command that only reads creates none "
-                "(check the path, or log something there first)"
+                f"{path}: no such database file (a command that only reads creates none; "
+                "check the path)"
             )
         return PathState(created=_create(path), empty=True, writable=True)
     if stat.S_ISDIR(info.st_mode):
@@ -286,22 +286,29 @@ def _taking_over(path: Path, state: PathState) -> list[str]:
 
 
 def open_readonly(path: Path, state: PathState, wait: float, why: str) -> sqlite3.Connection:
-    """mode=ro; where even that cannot work (no -shm can be made beside the file: a
-    read-only folder or mount, a full disk), immutable=1, which takes no locks: safe only
-    because nothing can be writing there either, and only with no unfinished -wal.
-    `why` says why the file is not opened for writing."""
+    """A connection that cannot write, for a file this process cannot write (`why`).
+
+    With no -wal or -shm beside the file, no connection has it open in WAL mode, and this
+    user cannot write it: immutable=1 reads it as it is and leaves nothing behind (mode=ro
+    would create a -shm and -wal with the file's read-only permissions, and a writer
+    later given the file back would find them in its way). Otherwise mode=ro, with the
+    lock files already there; where even that fails (no -shm can be made: a read-only
+    folder or mount, a full disk), immutable=1 if no unfinished -wal holds changes.
+    """
     if state.empty:
         raise StoreError(
             f"{path}: an empty file, not a cockpit database yet (and it cannot be written: {why})"
         )
-    conn = connect(path, "ro", wait)
+    wal = path.with_name(path.name + "-wal")
+    shm = path.with_name(path.name + "-shm")
+    quiet = not wal.exists() and not shm.exists()
+    conn = connect(path, "ro", wait, immutable=quiet)
     try:
         header = read_header(conn, wait)
     except sqlite3.Error as exc:
         conn.close()
-        if not may_read_instead(exc):
+        if quiet or not may_read_instead(exc):
             raise explain(exc, path, writing=False, waited=wait) from None
-        wal = path.with_name(path.name + "-wal")
         if wal.exists() and wal.stat().st_size > 0:
             raise StoreError(
                 f"{path}: cannot be read here: its write-ahead log ({wal.name}) holds changes "

@@ -152,7 +152,10 @@ def test_env_db_and_default_location(run: Run, tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     ref = run("--db", str(other), "declare", "elsewhere").ok().stdout.strip()
     assert [i["ref"] for i in run("--db", str(other), "list", "--json").ok().json()] == [ref]
-    assert run("list", "--json").ok().json() == []
+    # A command that only reads creates no database at a path it is given (issue 10).
+    named = os.environ["COCKPIT_DB"]
+    assert named in run("list", "--json").error_line(2)
+    assert not Path(named).exists()
     # without either, the user data folder (here under the test's XDG_DATA_HOME)
     env = dict(os.environ)
     del env["COCKPIT_DB"]
@@ -165,6 +168,7 @@ def test_env_db_and_default_location(run: Run, tmp_path: Path) -> None:
 
 def test_debug_shows_nothing_extra_for_known_errors(run: Run, tmp_path: Path) -> None:
     env = dict(os.environ, COCKPIT_DEBUG="1")
+    declare_in_process()  # the database exists (`show` creates none at a path it is given)
     result = run_cockpit("show", "INC-ZZZZZZ", env=env)
     result.error_line(1)
 

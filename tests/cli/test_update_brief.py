@@ -7,7 +7,16 @@ import stat
 from datetime import timedelta
 from pathlib import Path
 
-from tests.cli.helpers import Run, events, log_lines, near, now_utc, show, ts
+from tests.cli.helpers import (
+    Run,
+    declare_in_process,
+    events,
+    log_lines,
+    near,
+    now_utc,
+    show,
+    ts,
+)
 
 HOSTILE = "[bold]x[/] \x1b[31mred\x1b[0m \u202eRTL\u202c 🔥"
 
@@ -201,6 +210,7 @@ def test_brief_shows_hostile_text_without_obeying_it(run: Run, declare) -> None:
 
 
 def test_brief_of_an_unknown_ref_is_exit_1(run: Run, isolated: Path) -> None:
+    declare_in_process()  # the database exists (`brief` creates none at a path it is given)
     assert "INC-ZZZZZZ" in run("brief", "INC-ZZZZZZ").error_line(1)
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from cockpit.clock import SystemClock
+from cockpit.store import Store
 from tests.cli.helpers import (
     BERLIN,
     Run,
@@ -63,7 +65,8 @@ CHECKLIST = [
 
 
 # list ------------------------------------------------------------------------------------
-def test_list_shows_open_incidents_only(run: Run) -> None:
+def test_list_shows_open_incidents_only(run: Run, db: Path) -> None:
+    Store(db, SystemClock()).close()  # `list` creates no database at a path it is given
     assert run("list").ok().stdout.startswith("No open incidents.")
     assert run("list", "--json").ok().json() == []
     closed = declare_in_process("Old one")

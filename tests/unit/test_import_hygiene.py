@@ -145,6 +145,9 @@ def test_python_dash_m_cockpit_list_does_not_import_textual(tmp_path: Path) -> N
             sys.stdout.flush()
 
         atexit.register(report)
+        from cockpit.clock import SystemClock
+        from cockpit.store import Store, default_path
+        Store(default_path(), SystemClock()).close()  # `list` creates none at a given path
         sys.argv = ["cockpit", "list"]
         import runpy
         runpy.run_module("cockpit", run_name="__main__")
