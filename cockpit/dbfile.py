@@ -371,6 +371,8 @@ def disk_full(folder: Path) -> bool:
 def holders(path: Path) -> list[tuple[int, str]] | None:
     """Other processes that have the file open (pid, command name), as far as this user can
     see them in /proc; None where there is no /proc to look in."""
+    if not os.path.isdir("/proc/self/fd"):
+        return None  # no procfs here (not Linux, or hidden)
     try:
         target = path.resolve()
         wanted = target.stat()
@@ -412,15 +414,16 @@ def _command(pid: str) -> str:
 def _who(path: Path) -> str:
     found = holders(path)
     if found is None:
-        return "another process holds it"
+        return "which one cannot be told here"
     if not found:
         return (
-            "another process holds it, but none on this machine that you can see has it "
-            "open (another user's, or another machine's over a network file system)"
+            "no process on this machine that you can see has it open: another user's, or "
+            "another machine's over a network file system"
         )
-    shown = ", ".join(f"pid {pid} ({name})" for pid, name in found[:5])
+    shown = ", ".join(f"{name} (pid {pid})" for pid, name in found[:5])
     more = f" and {len(found) - 5} more" if len(found) > 5 else ""
-    return f"held by a process that has it open: {shown}{more}"
+    verb = "has" if len(found) == 1 else "have"
+    return f"{shown}{more} {verb} it open"
 
 
 def explain(exc: sqlite3.Error, path: Path, *, writing: bool, waited: float) -> StoreError:
@@ -430,10 +433,10 @@ def explain(exc: sqlite3.Error, path: Path, *, writing: bool, waited: float) -> 
     text = str(exc)
     nothing = "; nothing was logged" if writing else ""
     if is_busy(exc):
-        verb = "nothing was logged" if writing else "could not read it"
+        outcome = "nothing was logged" if writing else "could not read it"
         return StoreError(
-            f"{path}: the database is locked ({_who(path)}); waited {waited:g} s and "
-            f"{verb}; try again once it is free"
+            f"{path}: another process holds the database locked ({_who(path)}); waited "
+            f"{waited:g} s and {outcome}; try again once it lets go"
         )
     if primary == sqlite3.SQLITE_FULL or (
         primary in (sqlite3.SQLITE_IOERR, sqlite3.SQLITE_CANTOPEN) and disk_full(path.parent)

@@ -32,9 +32,9 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def run_wrapped(prefix: list[str], *args: str) -> Result:
+def run_wrapped(prefix: list[str], *args: str, env: dict[str, str] | None = None) -> Result:
     """The console script behind `prefix` (a namespace), as run_cockpit runs it."""
-    environment = dict(os.environ)
+    environment = dict(os.environ if env is None else env)
     if helpers.PYCACHE is not None and environment.pop("PYTHONDONTWRITEBYTECODE", None):
         environment.setdefault("PYTHONPYCACHEPREFIX", str(helpers.PYCACHE))
     proc = subprocess.run(
