@@ -113,12 +113,35 @@ class CockpitApp(App[None]):
         gc.set_threshold(young, middle, NEVER)
         self.set_interval(IDLE_GC_EVERY_S, self._collect_when_idle)
         self.call_after_refresh(self._prepare_writes)
+        self.call_after_refresh(self._check_database)
 
     def _prepare_writes(self) -> None:
         """Reading and drawing need no pydantic, so the first frame does not wait for it;
         writing does. Load it and build the event validators in a thread while the user
         reads the board, so that the first entry logged is as quick as the rest."""
         self.run_worker(prepare_writes, thread=True, group="prepare", exit_on_error=False)
+
+    def _check_database(self) -> None:
+        """Every page of the file read once, in a thread after the first frame: damage no
+        screen has touched yet is a warning now, not a surprise mid-incident."""
+        self.run_worker(self._quick_check, thread=True, group="doctor", exit_on_error=False)
+
+    def _quick_check(self) -> None:
+        from cockpit.doctor import quick_check
+        from cockpit.text import visible
+
+        path = self.cockpit.store.path
+        problem = quick_check(path)
+        if problem is not None:
+            self.call_from_thread(
+                self.notify,
+                f"{visible(str(path))}: the database is damaged ({visible(problem)}). Run "
+                "`cockpit doctor` in a shell to see what can be saved.",
+                title="Database damaged",
+                severity="warning",
+                timeout=60,
+                markup=False,
+            )
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)

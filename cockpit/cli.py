@@ -151,6 +151,20 @@ def build_parser() -> Parser:
     p = sub.add_parser("brief", parents=[common], help="a handoff brief of an incident's state")
     p.add_argument("ref", metavar="REF")
     p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser(
+        "doctor", parents=[common], help="check the database file; rebuild what is derived"
+    )
+    what = p.add_mutually_exclusive_group()
+    what.add_argument(
+        "--repair",
+        action="store_true",
+        help="rebuild what is found wrong of the projection, search index, indexes and guard",
+    )
+    what.add_argument(
+        "--salvage", metavar="NEW", help="copy every readable event into a new database file"
+    )
+    p.add_argument("--json", action="store_true")
     return parser
 
 
@@ -248,8 +262,8 @@ def _reads_only(args: argparse.Namespace) -> bool:
     command = getattr(args, "command", None)
     if command == "policy":  # reads a setting; creates the file as it always did
         return bool(args.action in ("list", "show"))
-    if command == "doctor":
-        return not (args.repair or args.salvage)
+    if command == "doctor":  # --salvage only reads this file (and makes a new one)
+        return not args.repair
     return command in READING
 
 
@@ -1062,6 +1076,36 @@ def cmd_brief(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from cockpit import doctor
+    from cockpit.text import visible
+
+    if args.salvage == "":
+        raise CliError("--salvage needs a path for the new file (it was given an empty one)")
+    cockpit = _cockpit(args)
+    store = cockpit.store
+    if args.salvage is not None:
+        saved = doctor.salvage(store, Path(args.salvage), cockpit.clock)
+        if args.json:
+            _print_json(saved.to_json())
+        else:
+            print("\n".join(visible(line) for line in saved.lines()))
+        if not saved.lost:
+            return 0
+        sys.stdout.flush()
+        return _fail(f"{store.path}: not every event could be read; the copy holds the rest", 2)
+    report = doctor.repair(store) if args.repair else doctor.examine(store)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        print("\n".join(visible(line) for line in report.lines()))
+    if report.healthy:
+        return 0
+    names = ", ".join(f.check for f in report.problems)
+    sys.stdout.flush()
+    return _fail(f"{store.path}: problems found ({names}); the report says what to do", 2)
+
+
 def _run_tui(args: argparse.Namespace) -> int:
     cockpit = _cockpit(args)
     from cockpit.app import make_app
@@ -1083,4 +1127,5 @@ COMMANDS = {
     "policy": cmd_policy,
     "update": cmd_update,
     "brief": cmd_brief,
+    "doctor": cmd_doctor,
 }

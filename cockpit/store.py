@@ -22,7 +22,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -255,6 +255,11 @@ class Store:
     def get_setting(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
+
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A write transaction for maintenance (`cockpit doctor --repair`), committed on
+        exit; any SQLite error in it becomes one StoreError."""
+        return self._write()
 
     def set_setting(self, key: str, value: str) -> None:
         with self._write() as conn:

@@ -84,6 +84,7 @@ def real() -> dict[str, Any]:
         "policy": json.loads(run("policy", "list", "--json")),
         "update": json.loads(run("update", ref, "--template", "internal", "--json")),
         "brief": json.loads(run("brief", ref, "--json")),
+        "doctor": json.loads(run("doctor", "--json")),
     }
 
 

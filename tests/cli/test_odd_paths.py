@@ -216,6 +216,13 @@ def test_a_read_only_database_stays_readable(run: Run, db: Path, how: str) -> No
         )
         assert "Archived incident" in run_wrapped(prefix, "brief", ref).ok().stdout
         assert "roll back deploy 2291" in run_wrapped(prefix, "export", ref).ok().stdout
+        checks = run_wrapped(prefix, "doctor", "--json").ok().json()["checks"]
+        assert {c["check"]: c["state"] for c in checks} == {
+            "pages": "ok",
+            "projection": "ok",
+            "search index": "unchecked",  # FTS5 checks only through a connection that writes
+            "append-only guard": "ok",
+        }
         # writing says why it cannot, in one line, and changes nothing
         for args in (["log", ref, "one more"], ["declare", "another"]):
             err = run_wrapped(prefix, *args).error_line(2)
