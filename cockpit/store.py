@@ -164,9 +164,10 @@ class Store:
         writing = self.access == "write"
         if state.writable:
             try:
-                conn, warnings = open_writable(self.path, state, self.patience)
+                wait = self.patience if writing else self.read_wait
+                conn, warnings = open_writable(self.path, state, wait)
                 try:
-                    self._migrate(conn)
+                    self._migrate(conn, wait)
                 except BaseException:
                     conn.close()
                     raise
@@ -182,11 +183,11 @@ class Store:
         self.readonly = True
         return conn
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
+    def _migrate(self, conn: sqlite3.Connection, wait: float) -> None:
         """Bring the schema up to date in one write (SQLite errors are left to `_open`)."""
         if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
             return
-        retry(lambda: conn.execute("BEGIN IMMEDIATE"), self.patience)
+        retry(lambda: conn.execute("BEGIN IMMEDIATE"), wait)
         try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for number, name, step in MIGRATIONS:
@@ -197,7 +198,7 @@ class Store:
                         (number, name, format_ts(self.clock.now())),
                     )
                     conn.execute(f"PRAGMA user_version = {number}")
-            retry(lambda: conn.execute("COMMIT"), self.patience)
+            retry(lambda: conn.execute("COMMIT"), wait)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")

@@ -80,6 +80,8 @@ def test_a_read_behind_an_exclusive_lock_says_so(run: Run, db: Path, ref: str) -
             assert f"{name} (pid {pid}) has it open" in err, err
             assert "could not read it" in err, err
             assert "database is locked" not in err
+        # Without COCKPIT_LOCK_WAIT a read waits the 5 s busy timeout, not a write's minute.
+        assert "waited 5 s and could not read it" in run_cockpit("show", ref).error_line(2)
     run("show", ref).ok()
 
 
