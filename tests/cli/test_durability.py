@@ -107,8 +107,6 @@ def test_sigkill_loses_nothing_that_was_acknowledged(db: Path, attempt: int) -> 
 
     assert len(printed) >= 5, f"too few entries to tell ({len(printed)} in {moment:.2f} s)"
     assert integrity(db) == "ok"
-    for path in db.parent.glob(db.name + "*"):
-        path.unlink()  # a hundred megabytes of x: not worth keeping among pytest's last runs
     stored = {row[0] for row in db_rows(db, "SELECT id FROM events")}
     lost = [i for i in printed if i not in stored]
     assert lost == [], f"{len(lost)} acknowledged of {len(printed)} lost (killed at {moment:.2f} s)"
@@ -146,8 +144,6 @@ def check_800(db: Path, incident_id: str, names: list[str]) -> None:
     ids = db_rows(db, "SELECT count(DISTINCT id) FROM events")[0][0]
     assert ids == WRITERS * PER_WRITER + 1
     assert integrity(db) == "ok"
-    for path in db.parent.glob(db.name + "*"):
-        path.unlink()  # a hundred megabytes of x: not worth keeping among pytest's last runs
 
 
 def test_four_cli_processes_log_200_lines_each_at_once(db: Path) -> None:
