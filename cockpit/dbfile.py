@@ -65,7 +65,7 @@ def lock_patience() -> tuple[float, str | None]:
     return value, None
 
 
-def kind_of(mode: int) -> str:
+def _kind_of(mode: int) -> str:
     if stat.S_ISFIFO(mode):
         return "a FIFO (named pipe)"
     if stat.S_ISSOCK(mode):
@@ -97,7 +97,7 @@ def inspect_path(path: Path, access: Access, create: bool) -> PathState:
     if stat.S_ISDIR(info.st_mode):
         raise StoreError(f"{path}: is a directory, not a database file")
     if not stat.S_ISREG(info.st_mode):
-        raise StoreError(f"{path}: is {kind_of(info.st_mode)}, not a database file")
+        raise StoreError(f"{path}: is {_kind_of(info.st_mode)}, not a database file")
     try:
         with path.open("rb") as handle:
             header = handle.read(16)
@@ -351,10 +351,6 @@ def is_busy(exc: sqlite3.Error) -> bool:
         return primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
     text = str(exc).lower()
     return "locked" in text or "busy" in text
-
-
-def is_damage(exc: sqlite3.Error) -> bool:
-    return _primary(exc) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def disk_full(folder: Path) -> bool:
