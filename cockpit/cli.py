@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -259,13 +258,17 @@ def _warn(cockpit: Cockpit) -> None:
 
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    from cockpit.jsonout import dumps
+
+    sys.stdout.write(dumps(value, indent=2) + "\n")
 
 
 def _print_jsonl(values: Any) -> None:
+    from cockpit.jsonout import dumps
+
     write = sys.stdout.write
     for value in values:
-        write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+        write(dumps(value) + "\n")
 
 
 def _stamp(dt: datetime, tz: tzinfo, now: datetime) -> str:
@@ -717,23 +720,21 @@ def csv_cell(value: Any) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     cockpit, inc = _load(args)
     now = cockpit.now()
+    from cockpit.jsonout import dumps
+
     if args.format == "json":
         body = (
-            json.dumps(
+            dumps(
                 {
                     **inc.to_json(now, cockpit.runbook_for(inc)),
                     "timeline": [i.to_json() for i in inc.visible_timeline(include_retracted=True)],
                 },
-                ensure_ascii=False,
                 indent=2,
             )
             + "\n"
         )
     elif args.format == "jsonl":
-        body = "".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n"
-            for e in cockpit.store.raw_events(inc.id)
-        )
+        body = "".join(dumps(e) + "\n" for e in cockpit.store.raw_events(inc.id))
     elif args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
