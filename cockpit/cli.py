@@ -154,10 +154,10 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = _join_option_values(list(sys.argv[1:] if argv is None else argv))
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         _check_utf8(args_list)
-        args = build_parser().parse_args(args_list)
+        args = _parse(args_list)
         if args.command is None:
             return _run_tui(args)
         return int(COMMANDS[args.command](args))
@@ -182,24 +182,16 @@ def _check_utf8(argv: list[str]) -> None:
             raise CliError(f"argument {number} ({shown!r}) is not valid UTF-8 text") from None
 
 
-def _join_option_values(argv: list[str]) -> list[str]:
-    """`--at -5m` means `--at=-5m`: argparse would take `-5m` for an option.
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """argparse, with every option's value checked first (cockpit.argv): `--at -5m` works,
+    and `--at --`, `--at` at the end or `--at --json` are usage errors naming `--at`."""
+    from cockpit.argv import check_option_values, check_parsed
 
-    After `--` every word is text, so `--at` there is left alone.
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        if argv[i] == "--":
-            out.extend(argv[i:])
-            break
-        if argv[i] == "--at" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
-            out.append("--at=" + argv[i + 1])
-            i += 2
-            continue
-        out.append(argv[i])
-        i += 1
-    return out
+    parser = build_parser()
+    # An empty --db is the database path's own check to explain.
+    args = parser.parse_args(check_option_values(parser, argv, empty_ok={"--db"}))
+    check_parsed(parser, args)
+    return args
 
 
 def _handle(exc: Exception) -> int:
@@ -321,7 +313,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     incident_id = cockpit.store.resolve(args.ref)
     batch = args.text == ["-"]
     if batch:
-        if args.at:
+        if args.at is not None:
             raise CliError("--at cannot be used with -; give each line its own @time")
         lines = _stdin_lines()
         if not lines:
@@ -332,7 +324,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             raise CliError(f"{exc}; nothing was logged") from None
     else:
         line = " ".join(args.text)
-        if not args.at:
+        if args.at is None:
             events = cockpit.log(incident_id, line)
         else:
             if not line.strip():
