@@ -158,6 +158,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _check_utf8(args_list)
         args = _parse(args_list)
+        _check_clock_and_zone()
         if args.command is None:
             return _run_tui(args)
         return int(COMMANDS[args.command](args))
@@ -194,13 +195,26 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def _check_clock_and_zone() -> None:
+    """Before any command: a clock the cockpit cannot record times from stops it (exit 2)
+    before anything is opened or written, and a TZ that names no zone is said once."""
+    from cockpit.clock import system_now, zone_warning
+    from cockpit.text import visible
+
+    system_now()
+    warning = zone_warning()
+    if warning:
+        print(f"cockpit: warning: {visible(warning)}", file=sys.stderr)
+
+
 def _handle(exc: Exception) -> int:
+    from cockpit.clock import ClockError
     from cockpit.config import ConfigError
     from cockpit.entry import EntryError
     from cockpit.service import LineError
     from cockpit.store import RefError, StoreError
 
-    if isinstance(exc, StoreError | ConfigError):
+    if isinstance(exc, StoreError | ConfigError | ClockError):
         return _fail(str(exc), 2)
     if isinstance(exc, RefError | EntryError | LineError):
         return _fail(str(exc), 1)
