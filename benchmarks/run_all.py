@@ -21,6 +21,7 @@ QUICK = {
     "bench_fold.py": ["--sizes", "10000", "--repeat", "3"],
     "bench_cli.py": ["--runs", "5", "--importtime-runs", "2"],
     "bench_tui.py": ["--items", "10000", "--keys", "40", "--idle", "5", "--paint-runs", "3"],
+    "bench_log_batch.py": ["--events", "10000", "--lines", "500", "--runs", "1"],
 }
 FULL: dict[str, list[str]] = {}
 
@@ -30,7 +31,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller counts (a smoke run)")
     args = parser.parse_args(argv)
     failed = []
-    for name in ("bench_append.py", "bench_fold.py", "bench_cli.py", "bench_tui.py"):
+    for name in (
+        "bench_append.py",
+        "bench_fold.py",
+        "bench_cli.py",
+        "bench_log_batch.py",
+        "bench_tui.py",
+    ):
         extra = QUICK[name] if args.quick else FULL.get(name, [])
         t0 = time.perf_counter()
         code = subprocess.call([sys.executable, str(HERE / name), *extra])

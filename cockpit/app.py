@@ -105,6 +105,7 @@ class CockpitApp(App[None]):
         from screens.board import BoardScreen
 
         self.push_screen(BoardScreen(self.cockpit))
+        self._warn_about_zone()
         # Full garbage collections scan every long-lived object: at 50k timeline items
         # one took 10-15 ms and, landing between a key and its frame, made up the slowest
         # Enters. The collector's youngest generations run as usual; the full collection
@@ -114,6 +115,15 @@ class CockpitApp(App[None]):
         self.set_interval(IDLE_GC_EVERY_S, self._collect_when_idle)
         self.call_after_refresh(self._prepare_writes)
         self.call_after_refresh(self._check_database)
+
+    def _warn_about_zone(self) -> None:
+        """A TZ that names no zone is said on the screen too (the CLI says it on stderr)."""
+        from cockpit.clock import zone_warning
+        from cockpit.text import visible
+
+        warning = zone_warning()
+        if warning:
+            self.notify(visible(warning), severity="warning", timeout=15, markup=False)
 
     def _prepare_writes(self) -> None:
         """Reading and drawing need no pydantic, so the first frame does not wait for it;

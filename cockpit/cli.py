@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -169,10 +168,11 @@ def build_parser() -> Parser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = _join_option_values(list(sys.argv[1:] if argv is None else argv))
+    args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         _check_utf8(args_list)
-        args = build_parser().parse_args(args_list)
+        args = _parse(args_list)
+        _check_clock_and_zone()
         if args.command is None:
             return _run_tui(args)
         return int(COMMANDS[args.command](args))
@@ -197,33 +197,38 @@ def _check_utf8(argv: list[str]) -> None:
             raise CliError(f"argument {number} ({shown!r}) is not valid UTF-8 text") from None
 
 
-def _join_option_values(argv: list[str]) -> list[str]:
-    """`--at -5m` means `--at=-5m`: argparse would take `-5m` for an option.
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """argparse, with every option's value checked first (cockpit.argv): `--at -5m` works,
+    and `--at --`, `--at` at the end or `--at --json` are usage errors naming `--at`."""
+    from cockpit.argv import check_option_values, check_parsed
 
-    After `--` every word is text, so `--at` there is left alone.
-    """
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        if argv[i] == "--":
-            out.extend(argv[i:])
-            break
-        if argv[i] == "--at" and i + 1 < len(argv) and argv[i + 1].startswith("-"):
-            out.append("--at=" + argv[i + 1])
-            i += 2
-            continue
-        out.append(argv[i])
-        i += 1
-    return out
+    parser = build_parser()
+    # An empty --db is the database path's own check to explain.
+    args = parser.parse_args(check_option_values(parser, argv, empty_ok={"--db"}))
+    check_parsed(parser, args)
+    return args
+
+
+def _check_clock_and_zone() -> None:
+    """Before any command: a clock the cockpit cannot record times from stops it (exit 2)
+    before anything is opened or written, and a TZ that names no zone is said once."""
+    from cockpit.clock import system_now, zone_warning
+    from cockpit.text import visible
+
+    system_now()
+    warning = zone_warning()
+    if warning:
+        print(f"cockpit: warning: {visible(warning)}", file=sys.stderr)
 
 
 def _handle(exc: Exception) -> int:
+    from cockpit.clock import ClockError
     from cockpit.config import ConfigError
     from cockpit.entry import EntryError
     from cockpit.service import LineError
     from cockpit.store import RefError, StoreError
 
-    if isinstance(exc, StoreError | ConfigError):
+    if isinstance(exc, StoreError | ConfigError | ClockError):
         return _fail(str(exc), 2)
     if isinstance(exc, RefError | EntryError | LineError):
         return _fail(str(exc), 1)
@@ -299,13 +304,17 @@ def _warn(cockpit: Cockpit) -> None:
 
 
 def _print_json(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+    from cockpit.jsonout import dumps
+
+    sys.stdout.write(dumps(value, indent=2) + "\n")
 
 
 def _print_jsonl(values: Any) -> None:
+    from cockpit.jsonout import dumps
+
     write = sys.stdout.write
     for value in values:
-        write(json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
+        write(dumps(value) + "\n")
 
 
 def _stamp(dt: datetime, tz: tzinfo, now: datetime) -> str:
@@ -358,7 +367,7 @@ def cmd_log(args: argparse.Namespace) -> int:
     incident_id = cockpit.store.resolve(args.ref)
     batch = args.text == ["-"]
     if batch:
-        if args.at:
+        if args.at is not None:
             raise CliError("--at cannot be used with -; give each line its own @time")
         lines = _stdin_lines()
         if not lines:
@@ -369,7 +378,7 @@ def cmd_log(args: argparse.Namespace) -> int:
             raise CliError(f"{exc}; nothing was logged") from None
     else:
         line = " ".join(args.text)
-        if not args.at:
+        if args.at is None:
             events = cockpit.log(incident_id, line)
         else:
             if not line.strip():
@@ -757,23 +766,21 @@ def csv_cell(value: Any) -> str:
 def cmd_export(args: argparse.Namespace) -> int:
     cockpit, inc = _load(args)
     now = cockpit.now()
+    from cockpit.jsonout import dumps
+
     if args.format == "json":
         body = (
-            json.dumps(
+            dumps(
                 {
                     **inc.to_json(now, cockpit.runbook_for(inc)),
                     "timeline": [i.to_json() for i in inc.visible_timeline(include_retracted=True)],
                 },
-                ensure_ascii=False,
                 indent=2,
             )
             + "\n"
         )
     elif args.format == "jsonl":
-        body = "".join(
-            json.dumps(e, ensure_ascii=False, separators=(",", ":")) + "\n"
-            for e in cockpit.store.raw_events(inc.id)
-        )
+        body = "".join(dumps(e) + "\n" for e in cockpit.store.raw_events(inc.id))
     elif args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

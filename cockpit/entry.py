@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cockpit.records import ENTRY_KINDS, MILESTONES, STATUSES, short_id
-from cockpit.timefmt import format_duration, format_ts, parse_duration, to_utc
+from cockpit.timefmt import EPOCH, format_duration, format_ts, parse_duration, to_utc
 
 if TYPE_CHECKING:  # imported lazily: logging a plain note needs none of them
     from cockpit.incident import Incident, TimelineItem
@@ -36,7 +36,7 @@ PREFIXES = (
 )
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z])")
 _TOKEN = re.compile(r"\S+")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+_CLOCK = re.compile(r"^([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?$")
 # A command is `/word`; `/var/log/syslog is full` or `/api/checkout 500s` is a note.
 _COMMAND_WORD = re.compile(r"^/[A-Za-z]+$")
 CLOSE_REASONS = {
@@ -168,10 +168,20 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
     Around a daylight-saving change the actual instants are compared: a time the clocks
     skipped is refused, and of a time that happened twice the most recent one is taken.
     """
+    ascii_digits(text, "times")
     try:
         return _parse_time(text, to_utc(now), tz)
     except OverflowError:
         raise ValueError(f"{text!r} is out of range") from None
+
+
+def ascii_digits(text: str, what: str) -> None:
+    """Refuse digits other than 0-9 (Arabic-Indic, fullwidth, superscript...): int() and
+    regular expressions' \\d would read `١٥:٢٣` as 15:23, but a person reading the log
+    could not tell, and the rest of the cockpit writes times with 0-9."""
+    for ch in text:
+        if ch.isdigit() and not ch.isascii():
+            raise ValueError(f"{text!r}: write {what} with the digits 0-9 (not {ch!r})")
 
 
 def _parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
@@ -207,8 +217,8 @@ def _parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
             raise ValueError(
                 f"{text!r} is not a date and time; expected one like 2026-03-04T15:23Z"
             ) from None
-        if value.year < 1970:
-            raise ValueError(f"{text!r} is too far in the past")
+        if value.year < 1969:  # before any offset or zone can bring it to 1970
+            raise ValueError(f"{text!r} is too far in the past (before 1970)")
         if value.tzinfo is None:
             hms = (value.hour, value.minute, value.second, value.microsecond)
             instants = _instants(value.date(), hms, tz)
@@ -217,6 +227,8 @@ def _parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
             past = [i for i in instants if i <= now]
             value = max(past) if past else min(instants)
         value = to_utc(value)
+        if value < EPOCH:  # the instant, not the wall time: 00:30+01:00 is 23:30 in 1969
+            raise ValueError(f"{text!r} is too far in the past ({format_ts(value)}, before 1970)")
         if value > now:
             raise ValueError(f"{format_ts(value)} is in the future")
         return value
@@ -253,6 +265,7 @@ def parse_future(text: str, now: datetime, tz: tzinfo, *, clock_times: bool = Tr
     not a promise for tomorrow evening.
     """
     now = to_utc(now)
+    ascii_digits(text, "times and durations" if clock_times else "durations")
     clock = _CLOCK.match(text)
     if clock and clock_times:
         hms = _clock_parts(clock, text)

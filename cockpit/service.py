@@ -329,20 +329,27 @@ class Cockpit:
         return events
 
     def log_many(self, incident_id: str, lines: list[tuple[int, str]]) -> list[Event]:
-        """Several lines, all or nothing: every line is checked before any is committed."""
-        from cockpit.incident import fold
+        """Several lines, all or nothing: every line is checked before any is committed.
 
-        base: list[Rec] | None = None
-        incident: Incident | None = None
+        The incident is folded once, at the first /command; the events of the lines before
+        each later /command are then applied to that fold (a LiveFold), so a line sees the
+        ones before it (`? x` then `/confirm last`) without the incident being read or
+        folded again.
+        """
+        from cockpit.incident import LiveFold
+
+        live: LiveFold | None = None
         pending: list[Event] = []
+        applied = 0  # pending[:applied] are in the fold
         for number, line in lines:
             try:
                 if is_command(line):
-                    if incident is None or pending:
-                        base = self.store.recs(incident_id) if base is None else base
-                        recs = [*base, *(e.to_rec() for e in pending)]
-                        incident = fold(recs, self._fallback_runbook)
-                    drafts = self.drafts(incident, line)
+                    with gc_paused():
+                        if live is None:
+                            live = LiveFold(self.store.recs(incident_id), self._fallback_runbook)
+                        live.add(e.to_rec() for e in pending[applied:])
+                    applied = len(pending)
+                    drafts = self.drafts(live.incident, line)
                 else:
                     drafts = parse(line, EntryContext(now=self.now(), tz=self.tz))
             except EntryError as exc:

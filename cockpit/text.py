@@ -26,6 +26,8 @@ def _table() -> dict[int, str]:
 
 
 _TABLE = _table()
+# Every code point `visible` replaces: C0, DEL, C1, the bidirectional controls, U+2028/9.
+TERMINAL_CONTROLS = frozenset(_TABLE)
 
 
 def visible(text: str) -> str:

@@ -96,6 +96,9 @@ def parse_duration(text: str) -> timedelta:
     raw = text.strip().lower()
     if not raw:
         raise ValueError("expected a duration like 5m, 90s, 1h or 1h30m")
+    for ch in raw:
+        if ch.isdigit() and not ch.isascii():  # ٥m, ５m: int() would take them
+            raise ValueError(f"{text!r}: write durations with the digits 0-9, as in 5m or 1h30m")
     if all(ch in _DIGITS for ch in raw):
         raw += "m"
     total = 0

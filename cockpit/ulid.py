@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from datetime import UTC, datetime
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -60,7 +59,9 @@ def new_ulid(ms: int | None = None, *, monotonic: bool = True) -> str:
     """
     global _last_ms, _last_random
     if ms is None:
-        ms = time.time_ns() // 1_000_000
+        from cockpit.clock import system_ms
+
+        ms = system_ms()  # a clock before 1970 or past 2262 is a ClockError, said plainly
     if not monotonic:
         return encode((ms << RANDOM_BITS) | int.from_bytes(os.urandom(10), "big"))
     with _lock:
