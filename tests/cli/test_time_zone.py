@@ -59,13 +59,13 @@ def test_a_known_zone_says_nothing(tz: str, zone: str, db: Path) -> None:
     assert declaration["data"]["zone"] == zone
 
 
-def test_an_unset_or_empty_tz_says_nothing() -> None:
+def test_an_unset_or_empty_tz_says_nothing(ref: str) -> None:
     with_tz("", "list").ok()
     env = {k: v for k, v in os.environ.items() if k != "TZ"}
     run_cockpit("list", env=env).ok()
 
 
-def test_the_warning_shows_control_characters_as_symbols() -> None:
+def test_the_warning_shows_control_characters_as_symbols(ref: str) -> None:
     line = warning_of(with_tz("\x1b[31mred\u202e", "list"))
     assert "\x1b" not in line and "\u202e" not in line
     assert "TZ=␛[31mred" in line
