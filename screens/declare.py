@@ -68,7 +68,9 @@ class DeclareScreen(ModalScreen[str | None]):
         # The policy's names and labels are file content: shown as written, never markup.
         options = [
             (
-                literal(f"{level.key}  {level.label}" if level.label != level.key else level.key),
+                literal_text(
+                    f"{level.key}  {level.label}" if level.label != level.key else level.key
+                ),
                 level.key,
             )
             for level in policy.levels
