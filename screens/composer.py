@@ -15,11 +15,12 @@ nor reach a stakeholder's. The incident's own events keep their text as typed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -71,6 +72,22 @@ def editable(text: str) -> str:
 
 def message(exc: Exception) -> str:
     return exc.message if isinstance(exc, EntryError) else str(exc)
+
+
+class MessageEditor(TextArea):
+    """The message being composed. A paste breaks lines where it has a newline (or a
+    carriage return) and nowhere else: TextArea would also break at U+2028, NEL and the
+    file separators, and the message would then show and send a line break where the text
+    had an invisible character. Every other control character becomes its symbol."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # instead of TextArea's own paste
+        if self.read_only:
+            return
+        lines = re.split(r"\r\n|\r|\n", event.text)
+        result = self.replace(editable("\n".join(lines)), *self.selection)
+        self.move_cursor(result.end_location)
+        self.focus()
 
 
 @dataclass
@@ -258,7 +275,7 @@ class ComposerScreen(ModalScreen[Event | None]):
             yield Static(id="due")
             with Horizontal(id="main"):
                 yield OptionList(*options, id="templates")
-                yield TextArea(id="text", soft_wrap=True, tab_behavior="focus")
+                yield MessageEditor(id="text", soft_wrap=True, tab_behavior="focus")
             with Horizontal(id="fields"):
                 yield Label("Audience")
                 yield Select(
