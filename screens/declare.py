@@ -131,7 +131,7 @@ class DeclareScreen(ModalScreen[str | None]):
             return
         ago = self.cockpit.now() - at
         minutes = int(ago.total_seconds() // 60)
-        preview.update(f"started {local_time(at, self.cockpit.tz)}, {minutes} min ago")
+        preview.update(literal(f"started {local_time(at, self.cockpit.tz)}, {minutes} min ago"))
 
     # actions -----------------------------------------------------------------------------
     def action_cancel(self) -> None:
