@@ -10,6 +10,7 @@ key's action raise. Nothing in the cockpit knows about it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import pty
@@ -20,6 +21,7 @@ import struct
 import subprocess
 import termios
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,14 @@ class Session:
         while time.monotonic() < deadline:
             self.output += read_some(self.fd, 0.05)
 
+    def stop(self) -> None:
+        """End the program if it still runs (a failed test must leave nothing behind)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
     def finish(self, timeout: float = 60.0) -> int:
         deadline = time.monotonic() + timeout
         while self.proc.poll() is None:
@@ -103,7 +113,7 @@ class Session:
             self.output += read_some(self.fd)
         while chunk := read_some(self.fd, 0.05):
             self.output += chunk
-        os.close(self.fd)
+        self.stop()
         return self.proc.returncode
 
     def after_the_screen(self) -> list[str]:
@@ -112,6 +122,21 @@ class Session:
         tail = self.output.rsplit(b"\x1b[?1049l", 1)[-1]
         tail = re.sub(rb"\x1b\[[0-9;?<>=]*[A-Za-z~]|\x1b[=>]", b"", tail)
         return [line for line in tail.decode("utf-8").split("\r\n") if line]
+
+
+@pytest.fixture
+def start() -> Iterator[Callable[..., Session]]:
+    """`start(env)` runs the real `cockpit` on a terminal; whatever happens in the test,
+    it is ended afterwards."""
+    sessions: list[Session] = []
+
+    def _start(env: dict[str, str], *args: str) -> Session:
+        sessions.append(Session(env, *args))
+        return sessions[-1]
+
+    yield _start
+    for session in sessions:
+        session.stop()
 
 
 # no terminal -----------------------------------------------------------------------------
@@ -160,8 +185,8 @@ def test_a_terminal_for_the_keys_but_not_for_the_screen_is_refused(redirected: s
         assert written == b""
 
 
-def test_on_a_terminal_the_screen_starts_and_quits(isolated: Path):
-    session = Session(environment())
+def test_on_a_terminal_the_screen_starts_and_quits(start):
+    session = start(environment())
     session.wait_for("Press n to declare")
     session.type("q")
     assert session.finish() == 0
@@ -176,10 +201,10 @@ def crash_environment(tmp_path: Path) -> dict[str, str]:
     return environment(PYTHONPATH=str(hook))
 
 
-def test_a_crash_exits_2_with_one_line_naming_the_saved_traceback(isolated: Path):
+def test_a_crash_exits_2_with_one_line_naming_the_saved_traceback(isolated: Path, start):
     ref = run_cockpit("declare", "Checkout errors", "--severity", "1").ok().stdout.strip()
     log_lines(ref, "before the session")
-    session = Session(crash_environment(isolated))
+    session = start(crash_environment(isolated))
     session.wait_for(ref)  # the board
     session.type("\r")  # open the incident: the cursor is in the quick entry
     session.wait_for("backdates")  # the quick entry's hint
@@ -214,13 +239,13 @@ def test_a_crash_exits_2_with_one_line_naming_the_saved_traceback(isolated: Path
     assert "before the session" in texts and "typed in the session" in texts
 
 
-def test_a_crash_report_that_cannot_be_saved_still_gives_one_line(isolated: Path):
+def test_a_crash_report_that_cannot_be_saved_still_gives_one_line(isolated: Path, start):
     data = Path(os.environ["XDG_DATA_HOME"]) / "cockpit"
     data.parent.mkdir(parents=True)
     data.write_text("not a folder")  # where the data folder should be: no report can go there
     env = crash_environment(isolated)
     env["COCKPIT_DB"] = str(isolated / "elsewhere.db")
-    session = Session(env)
+    session = start(env)
     session.wait_for("Press n to declare")
     session.type("c")  # the board's c raises
     assert session.finish() == 2
