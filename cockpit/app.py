@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import gc
+import io
 import time
 from collections.abc import Iterable
 from functools import partial
 
+from rich.console import Console
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -75,6 +77,7 @@ def screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
 
 class CockpitApp(App[None]):
     TITLE = "Incident Cockpit"
+    crash: BaseException | None = None  # the unhandled exception that stopped the app
     BINDINGS = [
         Binding(
             "ctrl+q",
@@ -152,6 +155,16 @@ class CockpitApp(App[None]):
                 timeout=60,
                 markup=False,
             )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual calls this with an unhandled exception and then stops the app; the one
+        private name of Textual's the app overrides (tests/pilot/test_crash.py names it).
+        Keep the first exception for the crash report (`cockpit.tui`), and keep Textual's
+        traceback off the terminal: the CLI says in one line where the report is."""
+        if self.crash is None:
+            self.crash = error
+            self.error_console = Console(file=io.StringIO(), stderr=False)
+        super()._handle_exception(error)
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)

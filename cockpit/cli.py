@@ -1114,12 +1114,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    cockpit = _cockpit(args)
-    from cockpit.app import make_app
+    from cockpit import tui
 
-    app = make_app(cockpit)
-    app.run()
-    return 0
+    missing = tui.missing_terminal()  # before the database is opened
+    if missing is not None:
+        return _fail(missing, 2)
+    crashed = tui.run(_cockpit(args))
+    return 0 if crashed is None else _fail(crashed, 2)
 
 
 COMMANDS = {

@@ -5,7 +5,6 @@ The original stays in the audit trail; the correction is an `entry.amended` even
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,7 +16,7 @@ from cockpit.entry import EntryError, short_id
 from cockpit.events import Event
 from cockpit.incident import Incident, TimelineItem
 from cockpit.service import Cockpit
-from cockpit.text import visible
+from widgets.literal import literal
 from widgets.plain_input import PlainInput
 
 
@@ -50,9 +49,7 @@ class AmendScreen(ModalScreen[list[Event] | None]):
         item = self.item
         when = item.occurred_at.astimezone(self.cockpit.tz)
         with Vertical():
-            yield Label(
-                Text(f"Amend {short_id(item.id)} by @{visible(item.rec.author)}", style="bold")
-            )
+            yield Label(literal(f"Amend {short_id(item.id)} by @{item.rec.author}", "bold"))
             yield Label("Occurred at (15:23, 15:23:10, -5m or an ISO time)", classes="field")
             yield PlainInput(when.strftime("%H:%M:%S"), id="amend-time", select_on_focus=False)
             yield Label("Text", classes="field")
@@ -88,7 +85,7 @@ class AmendScreen(ModalScreen[list[Event] | None]):
         self.dismiss(events)
 
     def _error(self, message: str) -> None:
-        self.query_one("#amend-error", Label).update(Text("✗ " + visible(message)))
+        self.query_one("#amend-error", Label).update(literal("✗ " + message))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

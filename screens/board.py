@@ -23,6 +23,7 @@ from cockpit.incident import Incident
 from cockpit.service import Cockpit, Watch
 from cockpit.text import visible
 from widgets.incident_table import IncidentTable
+from widgets.literal import literal
 from widgets.plain_input import PlainInput
 
 EMPTY = "No open incidents.  Press n to declare one."
@@ -145,7 +146,8 @@ class BoardScreen(Screen[None]):
         table.show(shown, now)
         empty = self.query_one("#empty", Static)
         if not shown and self.query_text.strip():
-            empty.update(NO_MATCH.format(query=visible(self.query_text.strip())))
+            # The query is what the user typed: content, never markup.
+            empty.update(literal(NO_MATCH.format(query=visible(self.query_text.strip()))))
         else:
             empty.update(EMPTY)
         empty.display = not shown

@@ -12,25 +12,20 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from cockpit.brief import handoff_brief
 from cockpit.incident import Incident
 from cockpit.service import Cockpit
-from cockpit.text import visible
+from widgets.literal import literal, literal_lines, visible_lines
 
 KEYS_HINT = "c copy · r refresh · esc close · arrows/pgup/pgdn scroll"
-
-
-def shown(text: str) -> str:
-    """Multi-line text for the screen: control characters visible, line breaks kept."""
-    return "\n".join(visible(line) for line in text.split("\n"))
 
 
 class BriefScreen(ModalScreen[None]):
@@ -68,9 +63,7 @@ class BriefScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         inc = self.incident
         with Vertical(id="dialog"):
-            yield Static(
-                Text.assemble("Handoff brief: ", visible(f"{inc.ref} {inc.title}")), id="heading"
-            )
+            yield Static(literal(f"Handoff brief: {inc.ref} {inc.title}"), id="heading")
             with VerticalScroll(id="scroll"):
                 yield Static(id="body")
             with Horizontal(id="buttons"):
@@ -92,14 +85,14 @@ class BriefScreen(ModalScreen[None]):
                 self.cockpit.now(),
                 self.cockpit.tz,
             )
-            self.text = shown(brief.text())
+            self.text = visible_lines(brief.text())
         except Exception as exc:  # a view must never show a traceback
             self.text = ""
             self.query_one("#body", Static).update(
-                Text(visible(f"The brief could not be drafted: {type(exc).__name__}: {exc}"))
+                literal_lines(f"The brief could not be drafted: {type(exc).__name__}: {exc}")
             )
             return
-        self.query_one("#body", Static).update(Text(self.text))
+        self.query_one("#body", Static).update(Content(self.text))  # made visible above
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -15,12 +15,12 @@ nor reach a stakeholder's. The incident's own events keep their text as typed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -54,6 +54,7 @@ from cockpit.publish import (
 from cockpit.service import Cockpit
 from cockpit.text import visible
 from cockpit.timefmt import duration_text, format_clock, format_duration
+from widgets.literal import literal, literal_lines, literal_text, notify_literal
 from widgets.plain_input import PlainInput
 
 FREE_TEXT = "quick"  # what the record names as the template when none filled the text
@@ -71,6 +72,22 @@ def editable(text: str) -> str:
 
 def message(exc: Exception) -> str:
     return exc.message if isinstance(exc, EntryError) else str(exc)
+
+
+class MessageEditor(TextArea):
+    """The message being composed. A paste breaks lines where it has a newline (or a
+    carriage return) and nowhere else: TextArea would also break at U+2028, NEL and the
+    file separators, and the message would then show and send a line break where the text
+    had an invisible character. Every other control character becomes its symbol."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.prevent_default()  # instead of TextArea's own paste
+        if self.read_only:
+            return
+        lines = re.split(r"\r\n|\r|\n", event.text)
+        result = self.replace(editable("\n".join(lines)), *self.selection)
+        self.move_cursor(result.end_location)
+        self.focus()
 
 
 @dataclass
@@ -251,20 +268,18 @@ class ComposerScreen(ModalScreen[Event | None]):
     # composing -------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         inc = self.incident
-        heading = Text.assemble(
-            "Compose an update: ", visible(f"{inc.ref} {inc.severity} {inc.title}")
-        )
+        heading = literal(f"Compose an update: {inc.ref} {inc.severity} {inc.title}")
         options = [self._option(choice) for choice in self.choices.values()]
         with Vertical(id="dialog"):
             yield Static(heading, id="heading")
             yield Static(id="due")
             with Horizontal(id="main"):
                 yield OptionList(*options, id="templates")
-                yield TextArea(id="text", soft_wrap=True, tab_behavior="focus")
+                yield MessageEditor(id="text", soft_wrap=True, tab_behavior="focus")
             with Horizontal(id="fields"):
                 yield Label("Audience")
                 yield Select(
-                    [(Text(visible(label)), key) for key, label in self.audiences.items()],
+                    [(literal_text(label), key) for key, label in self.audiences.items()],
                     value="internal",
                     allow_blank=False,
                     id="audience",
@@ -282,12 +297,12 @@ class ComposerScreen(ModalScreen[Event | None]):
 
     def _option(self, choice: Choice) -> Option:
         if choice.template is None:
-            prompt = Content.assemble(visible(choice.name), (" (cannot load)", "bold $error"))
+            prompt = Content.assemble(literal(choice.name), (" (cannot load)", "bold $error"))
         else:
             audience = choice.template.audience
             label = self.audiences.get(audience, audience)
             prompt = Content.assemble(
-                visible(choice.template.label), ("\n  to " + visible(label), "dim")
+                literal(choice.template.label), ("\n  to ", "dim"), literal(label, "dim")
             )
         return Option(prompt, id=choice.name)
 
@@ -330,7 +345,7 @@ class ComposerScreen(ModalScreen[Event | None]):
         """Show `text` under the fields. A sticky error (a template that cannot be filled)
         stays while the commander edits; the others go as soon as they start fixing."""
         error = self.query_one("#error", Static)
-        error.update(Text(visible(text)))
+        error.update(literal_lines(text))
         error.display = bool(text)
         self.error_sticky = sticky and bool(text)
 
@@ -340,7 +355,7 @@ class ComposerScreen(ModalScreen[Event | None]):
 
     def show_note(self, text: str) -> None:
         note = self.query_one("#note", Static)
-        note.update(Text(visible(text)))
+        note.update(literal_lines(text))  # warnings, one a line
         note.display = bool(text)
 
     def choose(self, name: str) -> None:
@@ -441,7 +456,7 @@ class ComposerScreen(ModalScreen[Event | None]):
         try:
             at = self.promise()
         except ValueError as exc:
-            preview.update(Text(visible(message(exc))))
+            preview.update(literal(message(exc)))  # it quotes what was typed
             preview.add_class("-bad")
             return
         preview.remove_class("-bad")
@@ -449,7 +464,7 @@ class ComposerScreen(ModalScreen[Event | None]):
             preview.update("none promised (the cadence applies)")
             return
         tz = self.cockpit.tz
-        preview.update(f"by {when(at, tz, now)} (in {format_duration(at - now)})")
+        preview.update(literal(f"by {when(at, tz, now)} (in {format_duration(at - now)})"))
 
     # events ----------------------------------------------------------------------------
     @on(OptionList.OptionHighlighted, "#templates")
@@ -591,9 +606,9 @@ class ComposerScreen(ModalScreen[Event | None]):
     def notify_deliveries(self, deliveries: list[Delivery]) -> None:
         label = self.audiences.get(self.audience, self.audience)
         failed = any(not d.ok for d in deliveries)
-        self.app.notify(
-            "\n".join(visible(d.message()) for d in deliveries),
-            title=visible(f"Update sent to {label}"),
+        notify_literal(
+            self.app,
+            "\n".join(d.message() for d in deliveries),
+            title=f"Update sent to {label}",
             severity="warning" if failed else "information",
-            markup=False,
         )

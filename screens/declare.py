@@ -20,6 +20,7 @@ from cockpit.entry import EntryError
 from cockpit.service import Cockpit
 from cockpit.store import StoreError
 from cockpit.timefmt import local_time
+from widgets.literal import literal, literal_text
 from widgets.plain_input import PlainInput
 
 STARTED_HINT = "optional: 15:23, -5m or 2026-03-04T15:23Z (blank: now)"
@@ -64,15 +65,21 @@ class DeclareScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         policy = self.cockpit.policy
+        # The policy's names and labels are file content: shown as written, never markup.
         options = [
-            (f"{level.key}  {level.label}" if level.label != level.key else level.key, level.key)
+            (
+                literal_text(
+                    f"{level.key}  {level.label}" if level.label != level.key else level.key
+                ),
+                level.key,
+            )
             for level in policy.levels
         ]
         with Vertical(id="dialog"):
             yield Static("Declare an incident", id="heading")
             yield Label("Title")
             yield PlainInput(placeholder="what is wrong, in a few words", id="title", compact=True)
-            yield Label(f"Severity ({policy.name})")
+            yield Label(literal(f"Severity ({policy.name})"), id="severity-label")
             yield Select(
                 options, value=policy.default, allow_blank=False, id="severity", compact=True
             )
@@ -102,7 +109,7 @@ class DeclareScreen(ModalScreen[str | None]):
 
     def show_error(self, message: str) -> None:
         error = self.query_one("#error", Static)
-        error.update(message)
+        error.update(literal(message))  # it may quote what was typed
         error.display = bool(message)
 
     @on(Input.Changed)
@@ -115,7 +122,7 @@ class DeclareScreen(ModalScreen[str | None]):
         try:
             at = self.started_at()
         except ValueError as exc:
-            preview.update(str(exc))
+            preview.update(literal(str(exc)))  # it quotes what was typed
             preview.add_class("-bad")
             return
         preview.remove_class("-bad")
@@ -124,7 +131,7 @@ class DeclareScreen(ModalScreen[str | None]):
             return
         ago = self.cockpit.now() - at
         minutes = int(ago.total_seconds() // 60)
-        preview.update(f"started {local_time(at, self.cockpit.tz)}, {minutes} min ago")
+        preview.update(literal(f"started {local_time(at, self.cockpit.tz)}, {minutes} min ago"))
 
     # actions -----------------------------------------------------------------------------
     def action_cancel(self) -> None:

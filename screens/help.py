@@ -38,9 +38,10 @@ def keys_table(screen: Screen[object]) -> Table:
         if not isinstance(binding, Binding) or binding.key in seen:
             continue
         seen.add(binding.key)
-        table.add_row(binding.key_display or binding.key, binding.tooltip or binding.description)
-    table.add_row("ctrl+p", "Command palette: every action by name")
-    table.add_row("f1", "This help")
+        key = binding.key_display or binding.key
+        table.add_row(Text(key), Text(binding.tooltip or binding.description))
+    table.add_row(Text("ctrl+p"), Text("Command palette: every action by name"))
+    table.add_row(Text("f1"), Text("This help"))
     return table
 
 
@@ -49,9 +50,9 @@ def grammar_table() -> Table:
     table.add_column(style="bold")
     table.add_column()
     for typed, meaning in GRAMMAR:
-        table.add_row(Text(typed), meaning)
+        table.add_row(Text(typed), Text(meaning))
     for command in COMMANDS.values():
-        table.add_row(Text(command.usage), command.help)
+        table.add_row(Text(command.usage), Text(command.help))
     return table
 
 

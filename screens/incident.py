@@ -27,6 +27,7 @@ from cockpit.service import Cockpit, LineError, Watch
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
 from widgets.frames import PromptFrames
+from widgets.literal import literal_lines
 from widgets.panels import (
     Checklist,
     Countdown,
@@ -70,7 +71,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(visible(self.question)))
+            yield Label(literal_lines(self.question))  # it quotes entries, as written
             with Horizontal():
                 yield Button(self.yes, variant="primary", id="yes")
                 yield Button("Cancel", id="no")
@@ -327,7 +328,7 @@ class IncidentScreen(PromptFrames[None]):
                     self.app.bell()
                     self.notify(
                         visible(timer.text) or "a timer ran out",
-                        title=f"{inc.ref}: timer {timer.id}",
+                        title=f"{inc.ref}: timer {visible(timer.id)}",
                         timeout=15,
                         markup=False,
                     )

@@ -252,7 +252,7 @@ class IncidentTable(DataTable[Text]):
             )
         cells = {
             "ref": Text(inc.ref),
-            "sev": Text(inc.severity, style=sev_style),
+            "sev": Text(visible(inc.severity), style=sev_style),
             "title": title,
             "status": Text(inc.status),
             "ic": Text("@" + visible(ic.handle))

@@ -17,6 +17,7 @@ from cockpit.incident import Incident
 from cockpit.runbook import Runbook
 from cockpit.text import visible
 from cockpit.timefmt import format_clock, format_duration
+from widgets.literal import literal
 
 STATE_WORDS = {
     "ok": "next update in",
@@ -66,11 +67,11 @@ class Steady(Static):
         self.update(text, layout=layout)
 
     def set_title(self, title: str) -> None:
-        """Set the border title (markup-free text of ours) only when it changed: setting
-        it always repaints."""
+        """Set the border title (shown as written, never markup) only when it changed:
+        setting it always repaints."""
         if self._title_shown != title:
             self._title_shown = title
-            self.border_title = title
+            self.border_title = literal(title)
 
 
 class Countdown(Vertical):
@@ -131,7 +132,7 @@ class Roster(Steady):
         roles = incident.policy.roles if incident.policy is not None else []
         for role in roles:
             held = incident.roles.get(role.key)
-            text.append(f"{role.label:<20} ", style="bold" if role.key == "ic" else "")
+            text.append(f"{visible(role.label):<20} ", style="bold" if role.key == "ic" else "")
             if held is None:
                 text.append("unfilled", style="bold reverse" if role.key == "ic" else "italic")
             else:
@@ -167,7 +168,7 @@ class Checklist(Steady):
             done = sum(1 for i in items if view[i.id]["done_at"])
             done_count += done
             late = elapsed > end and done < len(items) and incident.is_active
-            budget = f"{phase.key} min · {phase.label}"
+            budget = visible(f"{phase.key} min · {phase.label}")  # the runbook's words
             text.append(budget, self.style("late") if late else self.style("strong"))
             text.append(f"  {done}/{len(items)}", style="dim")
             if late:
@@ -177,13 +178,13 @@ class Checklist(Steady):
                 state = view[item.id]
                 if state["done_at"]:
                     text.append("  [x] ", self.style("done"))
-                    text.append(item.title, style="dim")
+                    text.append(visible(item.title), style="dim")
                 elif state["overdue"]:
                     text.append("  [!] ", self.style("late"))
-                    text.append(item.title, self.style("late"))
+                    text.append(visible(item.title), self.style("late"))
                 else:
                     text.append("  [ ] ")
-                    text.append(item.title)
+                    text.append(visible(item.title))
                 text.append(f"  {item.id}\n", style="dim italic")
         text.rstrip()
         self.show_text(text)

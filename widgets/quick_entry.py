@@ -4,6 +4,7 @@ parses with the core and commits."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -90,7 +91,9 @@ class EntryInput(PlainInput):
     def _on_paste(self, event: events.Paste) -> None:
         # Textual runs Input's own paste handler after this one unless told not to; a
         # paste of one line is left to it.
-        lines = [line for line in event.text.splitlines() if line.strip()]
+        # Lines end at a newline or a carriage return only, as `cockpit log -` reads them:
+        # str.splitlines would also split at U+2028, NEL and the file separators.
+        lines = [line for line in re.split(r"\r\n|\r|\n", event.text) if line.strip()]
         if len(lines) > 1:
             event.prevent_default()
             event.stop()

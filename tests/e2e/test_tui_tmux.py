@@ -139,3 +139,67 @@ def test_declare_log_quit_and_find_it_all_again(socket):
         [COCKPIT, "list", "--json"], capture_output=True, text=True, env=env, check=True
     )
     assert '"entry_count": 2' in listed.stdout
+
+
+def test_markup_typed_in_the_filter_is_shown_as_typed_in_a_real_terminal(socket):
+    env = dict(os.environ)
+    subprocess.run([COCKPIT, "declare", "Checkout errors"], env=env, check=True)
+    start_cockpit(socket, env)
+    wait_for(socket, "Checkout errors")
+    keys(socket, "/", "[/ [@click=x] [reverse]zzz")
+    shown = wait_for(socket, "No incident matches '[/ [@click=x] [reverse]zzz'")
+    assert session_alive(socket)  # `[/` used to end the app here
+    assert "Esc clears the filter" in shown
+    keys(socket, "Escape", "q")
+    wait_gone(socket)
+
+
+CRASH_HOOK = """
+import screens.board
+
+def _boom(self, *args):
+    raise RuntimeError("boom [/] \\x1b[31m")
+
+screens.board.BoardScreen.action_toggle_closed = _boom
+"""
+
+
+def test_a_crash_in_a_real_terminal_leaves_one_line_and_exit_status_2(socket, tmp_path):
+    # The crash comes from outside the program: a sitecustomize on PYTHONPATH makes the
+    # board's `c` raise, as a bug would.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CRASH_HOOK)
+    env = dict(os.environ)
+    command = " ".join(
+        [
+            "env",
+            "-u",
+            "COLUMNS",
+            "-u",
+            "LINES",
+            f"PYTHONPATH={hook}",
+            f"COCKPIT_DB={env['COCKPIT_DB']}",
+            f"COCKPIT_CONFIG_DIR={env['COCKPIT_CONFIG_DIR']}",
+            f"XDG_DATA_HOME={env['XDG_DATA_HOME']}",
+            f"HOME={env['HOME']}",
+            "TZ=Europe/Berlin",
+            "TERM=xterm-256color",
+            COCKPIT,
+            "; echo exit status $?; sleep 600",
+        ]
+    )
+    tmux(socket, "new-session", "-d", "-s", "cockpit", "-x", "160", "-y", "45", command)
+    wait_for(socket, "Press n to declare")
+    keys(socket, "c")
+    wait_for(socket, "exit status")
+    shown = tmux(socket, "capture-pane", "-p", "-J", "-t", "cockpit").stdout  # -J: unwrapped
+    lines = [line for line in shown.splitlines() if line.strip()]
+    assert lines[-1] == "exit status 2"
+    assert lines[-2].startswith(
+        "cockpit: error: the cockpit stopped on an unexpected error "
+        "(RuntimeError: boom [/] ␛[31m); the details are in "
+    ), shown
+    assert len(lines) == 2, shown  # the screen is gone: no traceback, nothing else
+    [report] = (Path(env["XDG_DATA_HOME"]) / "cockpit").glob("crash-*.txt")
+    assert "RuntimeError: boom [/] \x1b[31m" in report.read_text()

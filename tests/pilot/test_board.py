@@ -20,6 +20,7 @@ from cockpit.service import Cockpit
 from cockpit.store import Store
 from screens.board import BoardScreen
 from tests.conftest import T0
+from tests.pilot.helpers import raw_controls, screen_lines
 from widgets.incident_table import IncidentTable
 
 
@@ -196,6 +197,43 @@ async def test_slash_filters_rows_and_escape_clears(tmp_path: Path):
         assert not box.display and box.value == ""
         assert table_of(app).has_focus
         assert [r["title"] for r in rows(app)] == ["Payments failing", "Search slow"]
+
+
+@pytest.mark.parametrize("typed", ["[/", "[@click=x]", "[reverse]zzz", "[/]", "[bold]b[/bold]"])
+async def test_markup_typed_in_the_filter_is_shown_as_typed(tmp_path: Path, typed: str):
+    # `[/` crashed the app (MarkupError from the no-match line); `[reverse]zzz` was drawn
+    # reversed rather than as typed.
+    cockpit = cockpit_at(tmp_path)
+    cockpit.declare("Payments failing", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("slash", *typed)
+        await pilot.pause()
+        assert app.is_running
+        hint = app.screen.query_one("#empty", Static)
+        assert hint.display
+        assert str(hint.render()) == f"No incident matches {typed!r}.  Esc clears the filter."
+        shown = "\n".join(screen_lines(app))
+        assert f"No incident matches {typed!r}" in shown
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [r["title"] for r in rows(app)] == ["Payments failing"]
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+async def test_control_characters_pasted_in_the_filter_are_shown_as_symbols(tmp_path: Path):
+    cockpit = cockpit_at(tmp_path)
+    cockpit.declare("Payments failing", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("slash")
+        pasted = "\x1b]52;c;aGk=\x07 \x9b2J \u202eevil"
+        app.screen.query_one("#filter", Input).insert_text_at_cursor(pasted)
+        await pilot.pause()
+        hint = str(app.screen.query_one("#empty", Static).render())
+        assert "␛]52;c;aGk=␇ ⟨9B⟩2J ⟨U+202E⟩evil" in hint
+        assert raw_controls(screen_lines(app)) == []
 
 
 async def test_countdown_goes_ok_then_due_soon_then_overdue_counting_up(tmp_path: Path):

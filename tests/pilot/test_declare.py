@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Checkbox, Input, Select, Static
+import pytest
+from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from cockpit.app import CockpitApp, make_app
 from cockpit.clock import ManualClock
 from cockpit.service import Cockpit
 from cockpit.store import Store
+from cockpit.text import visible
 from screens.declare import DeclareScreen
 from tests.conftest import T0
+from tests.pilot.helpers import raw_controls, screen_lines, user_policy
 from widgets.incident_table import IncidentTable
 
 
@@ -175,6 +178,56 @@ async def test_hostile_title_declared_from_the_modal_is_stored_as_typed(tmp_path
         [row] = rows(app)
         assert row["title"] == "[red]x[/] ␛[2J"
         assert cockpit.store.incidents()[0].title == "[red]x[/] \x1b[2J"
+
+
+@pytest.mark.parametrize("typed", ["[/", "[@click=x]", "[reverse]zzz"])
+async def test_markup_in_the_started_field_is_quoted_as_typed(tmp_path: Path, typed: str):
+    # The parse error quotes the input; `[/` in it crashed the app (MarkupError).
+    cockpit = cockpit_at(tmp_path)
+    app = make_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n", *"Checkout 500s")
+        started = app.screen.query_one("#started", Input)
+        started.focus()
+        await pilot.press(*typed)
+        await pilot.pause()
+        preview = str(app.screen.query_one("#started-preview", Static).render())
+        assert f"{typed!r} is not a time" in preview
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, DeclareScreen)
+        assert error_text(app).startswith(f"Started: {typed!r} is not a time")
+        assert f"{typed!r} is not a time" in "".join(screen_lines(app))
+        assert cockpit.store.incidents() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("sev [/]", "[/]crit"), ("sev [bold]x", "[reverse]zzz"), ("sev \x1b[31m\u202e", "\x9b2J")],
+)
+async def test_a_policy_and_level_names_are_shown_as_written(tmp_path: Path, name, label):
+    # A policy named `sev [/]` stopped `n` from opening the form (MarkupError); one named
+    # `sev [bold]x` was shown bold.
+    user_policy(name, level_label=label)
+    cockpit = cockpit_at(tmp_path)
+    app = make_app(cockpit)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and isinstance(app.screen, DeclareScreen)
+        heading = app.screen.query_one("#severity-label", Label)
+        assert str(heading.render()) == f"Severity ({visible(name)})"
+        assert not heading.render().spans  # type: ignore[union-attr]  # nothing made bold
+        shown = screen_lines(app)
+        assert f"Severity ({visible(name)})" in "\n".join(shown)
+        assert f"SEV-2  {visible(label)}" in "\n".join(shown)  # the chosen level
+        assert raw_controls(shown) == []
+        await pilot.press(*"Checkout 500s")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert not isinstance(app.screen, DeclareScreen)
+    [incident] = cockpit.store.incidents()
+    assert cockpit.incident(incident.id).policy.name == name  # type: ignore[union-attr]
 
 
 async def test_exercise_checkbox_declares_an_exercise(tmp_path: Path):

@@ -28,6 +28,8 @@ CORE = (
     "cockpit.text",
     "cockpit.timefmt",
     "cockpit.ulid",
+    "cockpit.crash",
+    "cockpit.tui",
 )
 
 REPORT = """
