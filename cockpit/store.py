@@ -11,6 +11,7 @@ processes may write one file at once: writers queue on SQLite's lock and retry, 
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sqlite3
@@ -251,6 +252,19 @@ class Store:
     def _origin(self) -> str:
         row = self.conn.execute("SELECT value FROM settings WHERE key = 'origin'").fetchone()
         return str(row[0])
+
+    def another_connection(self) -> Store:
+        """This database on a connection of its own (the TUI's writer thread), opened
+        the way SQLite opens it and nothing else: no checks or migrations again, and no
+        file handle outside SQLite, since closing any handle on the file would drop the
+        locks this process's other connections hold on it (POSIX locks are per process)."""
+        other = copy.copy(self)
+        other.__dict__.pop("db", None)  # a cached sqlite-utils view of this connection
+        try:
+            other.conn = other._connect()
+        except sqlite3.Error as exc:
+            raise _explain(exc, self.path) from None
+        return other
 
     def close(self) -> None:
         self.conn.close()
