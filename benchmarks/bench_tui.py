@@ -266,6 +266,7 @@ async def in_app(items: int, keys: int) -> None:
 
         header(f"Enter to the entry drawn in the timeline ({keys} new, {keys} backdated)")
         enter = []
+
         # Enter takes the line out of the box at once and commits it in the writer's
         # thread: done is the first frame with the committed entry in the timeline.
         def grown(count: int) -> Callable[[], bool]:
