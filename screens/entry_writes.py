@@ -92,18 +92,20 @@ class EntryWrites:
         return lines
 
     # submitting ------------------------------------------------------------------------
-    def typed(self, line: str) -> None:
-        """A line Enter took out of the box."""
+    def typed(self, line: str) -> bool:
+        """A line Enter is taking out of the box: False if it is refused at once (it stays
+        in the box, with the reason under it)."""
         waiting = Waiting(line, self.screen.cockpit.now())
         if not self.queue:
-            # Its turn is now: a line that cannot be parsed goes straight back.
+            # Its turn is now: a line that cannot be parsed stays where it is.
             try:
                 self._parse(waiting)
             except Exception as exc:
-                self._give_back(waiting, reason(exc))
-                return
+                self.entry.show_error(reason(exc))
+                return False
         self.entry.input.remember(line)
         self._add(waiting)
+        return True
 
     def keyed(self, line: str) -> None:
         """A line made by a key (star, retract, mute); its errors are notifications."""

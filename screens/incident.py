@@ -351,9 +351,11 @@ class IncidentScreen(PromptFrames[None]):
     def _preview(self, event: EntryInput.Changed) -> None:
         line = event.value
         entry = self.query_one(QuickEntry)
-        restored, self.writes.restored = self.writes.restored, None
-        if line and line == restored:  # put back: the error says why it was not logged
+        if line and line == self.writes.restored:  # put back: the error says why
+            self.writes.restored = None
             return
+        if line:
+            self.writes.restored = None
         if not line.strip():
             entry.show_preview("")
             return

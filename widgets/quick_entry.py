@@ -52,8 +52,9 @@ class EntryInput(PlainInput):
         self._history_index = 0
         # What Tab completes, asked for only when Tab is pressed (set by the screen).
         self.candidates: Callable[[], list[str]] = list
-        # Who takes a line on Enter, at once (set by the screen; else Submitted is posted).
-        self.submit_line: Callable[[str], None] | None = None
+        # Who takes a line on Enter, at once (set by the screen; else Submitted is posted):
+        # True if taken, False if refused there and then (the line stays as it is).
+        self.submit_line: Callable[[str], bool] | None = None
 
     async def on_key(self, event: events.Key) -> None:
         # Enter is taken here, in turn with the keys typed around it. As a binding it
@@ -67,18 +68,17 @@ class EntryInput(PlainInput):
     async def action_submit(self) -> None:
         """Enter: the line leaves the box at once, before anything is logged. A second
         Enter, however soon it comes, finds the box empty and submits nothing; keys typed
-        meanwhile start the next line. The line goes to `submit_line` there and then
-        (before anything is drawn: a line refused at once is back before the box is seen
-        empty), or without one, in a Submitted message. A line that cannot be logged is
-        put back by whoever took it."""
+        meanwhile start the next line. The line goes to `submit_line` there and then (a
+        line it refuses at once stays in the box, untouched), or without one, in a
+        Submitted message. A line taken and not logged is put back by whoever took it."""
         line = self.value
         if not line.strip():
             return
-        self.value = ""
-        if self.submit_line is not None:
-            self.submit_line(line)
-        else:
+        if self.submit_line is None:
+            self.value = ""
             self.post_message(self.Submitted(self, line))
+        elif self.submit_line(line):
+            self.value = ""
 
     def action_complete(self) -> None:
         """Complete the word before the cursor from `candidates` (commands, roles,

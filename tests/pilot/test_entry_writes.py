@@ -330,3 +330,21 @@ async def test_amend_and_declare_forms_say_saving_and_close_once_committed(
     kinds = [r.kind for r in cockpit.store.recs(declared.incident_id)]
     assert kinds.count("entry.amended") == 1
     assert [row.title for row in cockpit.store.incidents()].count("Second incident") == 1
+
+
+async def test_a_line_refused_at_once_stays_in_the_box_as_it_was(cockpit: Cockpit):
+    declared = cockpit.declare("x", "3")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        entry = screen.query_one(EntryInput)
+        await pilot.press(*"/sev 9", "left", "left", "enter")
+        await settle(pilot)
+        assert entry.value == "/sev 9" and entry.cursor_position == 4  # where it was
+        assert "not a level" in feedback(screen)
+        assert entry.history == []  # nothing was taken
+        await pilot.press("end", "backspace", "1", "enter")
+        await settle(pilot)
+        assert entry.value == ""
+        assert feedback(screen) == "✓ logged: severity change now (15:00)"
+    assert cockpit.incident(declared.incident_id).severity == "SEV-1"
