@@ -348,3 +348,27 @@ async def test_a_line_refused_at_once_stays_in_the_box_as_it_was(cockpit: Cockpi
         assert entry.value == ""
         assert feedback(screen) == "✓ logged: severity change now (15:00)"
     assert cockpit.incident(declared.incident_id).severity == "SEV-1"
+
+
+async def test_the_composer_says_saving_sends_once_and_closes_once_committed(
+    cockpit: Cockpit, hold: Callable[[], Lock]
+):
+    from screens.composer import ComposerScreen
+
+    declared = cockpit.declare("x", "1")
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        await pilot.press("escape", "u")
+        await pilot.pause()
+        composer = app.screen
+        assert isinstance(composer, ComposerScreen)
+        lock = hold()
+        await pilot.press("ctrl+s", "ctrl+s", "escape")  # again, and Esc: both wait
+        assert app.screen is composer
+        assert "Saving" in str(composer.query_one("#note", Static).render())
+        lock.release()
+        await settle(pilot)
+        assert app.screen is screen
+    kinds = [r.kind for r in cockpit.store.recs(declared.incident_id)]
+    assert kinds.count("update.sent") == 1
