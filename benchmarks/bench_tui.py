@@ -266,16 +266,22 @@ async def in_app(items: int, keys: int) -> None:
 
         header(f"Enter to the entry drawn in the timeline ({keys} new, {keys} backdated)")
         enter = []
+
+        # Enter takes the line out of the box at once and commits it in the writer's
+        # thread: done is the first frame with the committed entry in the timeline.
+        def grown(count: int) -> Callable[[], bool]:
+            return lambda: len(timeline.items) > count
+
         for i in range(keys):  # as many as keys: a p99 of 50 samples is only their maximum
             entry.value = f"note {i}"
             await pilot.pause()
-            enter.append(await frames.key_to_frame("enter", lambda: entry.value == ""))
+            enter.append(await frames.key_to_frame("enter", grown(len(timeline.items))))
             assert timeline.items[-1].text == f"note {i}"
         backdated = []
         for i in range(keys):
             entry.value = f"@-{(i % 50) + 1}m backdated {i}"
             await pilot.pause()
-            backdated.append(await frames.key_to_frame("enter", lambda: entry.value == ""))
+            backdated.append(await frames.key_to_frame("enter", grown(len(timeline.items))))
         frames.stop()
 
     def row(name: str, values: list[float]) -> None:

@@ -91,6 +91,13 @@ class CockpitApp(App[None]):
         Binding("f1", "help", "Help", id="app.help", tooltip="Keys and the quick-entry grammar"),
     ]
 
+    async def action_quit(self) -> None:
+        """Quit (ctrl+q, q, the palette); with entries still saving, once they are logged,
+        or at once if asked again (saying what was not confirmed): see screens/saving.py."""
+        from screens.saving import request_quit
+
+        request_quit(self)
+
     def action_help(self) -> None:
         from screens.help import HelpScreen
 
@@ -168,6 +175,7 @@ class CockpitApp(App[None]):
 
     def on_unmount(self) -> None:
         gc.set_threshold(*self._gc_threshold)
+        self.cockpit.writer.close()  # after the jobs already queued, if any
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):

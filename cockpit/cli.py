@@ -1119,8 +1119,8 @@ def _run_tui(args: argparse.Namespace) -> int:
     missing = tui.missing_terminal()  # before the database is opened
     if missing is not None:
         return _fail(missing, 2)
-    crashed = tui.run(_cockpit(args))
-    return 0 if crashed is None else _fail(crashed, 2)
+    code, crashed = tui.run(_cockpit(args))
+    return code if crashed is None else _fail(crashed, code)
 
 
 COMMANDS = {

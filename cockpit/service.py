@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported when first needed: `cockpit log REF note` needs no
     from cockpit.policy import Policy
     from cockpit.publish import Delivery, Publisher
     from cockpit.runbook import Runbook
+    from cockpit.writer import Writer
 
 DEFAULT_POLICY = "sev"
 
@@ -103,6 +104,7 @@ class Cockpit:
     _policy: Policy | None = None
     _runbook: Runbook | None = None
     _live: dict[str, LiveFold] = field(default_factory=dict, repr=False)
+    _writer: Writer | None = field(default=None, repr=False)
 
     @property
     def tz(self) -> tzinfo:
@@ -110,6 +112,16 @@ class Cockpit:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def writer(self) -> Writer:
+        """Commits off the caller's thread, in order, on a connection of its own: what the
+        full-screen cockpit writes through, so that its event loop never waits on a lock."""
+        if self._writer is None:
+            from cockpit.writer import Writer
+
+            self._writer = Writer(self)
+        return self._writer
 
     # policy and runbook ------------------------------------------------------------------
     @property
@@ -173,6 +185,19 @@ class Cockpit:
         at: datetime | None = None,
         exercise: bool = False,
     ) -> Event:
+        event = self.declaration(title, severity, at=at, exercise=exercise)
+        self.store.append([event])
+        return event
+
+    def declaration(
+        self,
+        title: str,
+        severity: str | None = None,
+        *,
+        at: datetime | None = None,
+        exercise: bool = False,
+    ) -> Event:
+        """The `incident.declared` event `declare` commits: checked, not yet stored."""
         policy = self.policy
         if not title.strip():
             raise EntryError("an incident needs a title")
@@ -189,7 +214,7 @@ class Cockpit:
             level = found
         recorded = self.now()
         incident_id = self._new_incident_id(recorded)
-        event = self.store.new_event(
+        return self.store.new_event(
             incident_id,
             "incident.declared",
             {
@@ -204,8 +229,6 @@ class Cockpit:
             occurred_at=at or recorded,
             recorded_at=recorded,
         )
-        self.store.append([event])
-        return event
 
     def _new_incident_id(self, when: datetime) -> str:
         from cockpit.incident import ref_for
@@ -251,11 +274,12 @@ class Cockpit:
                 held.add(group)
         return set(by_incident)
 
-    def context(self, incident: Incident | None) -> EntryContext:
+    def context(self, incident: Incident | None, now: datetime | None = None) -> EntryContext:
+        """What a line is parsed against; `now` is when it was typed (default: now)."""
         # An incident carries its own policy; the database's is needed only without one.
         needs_policy = incident is None or incident.policy is None
         return EntryContext(
-            now=self.now(),
+            now=now or self.now(),
             tz=self.tz,
             incident=incident,
             policy=self.policy if needs_policy else None,
@@ -267,8 +291,8 @@ class Cockpit:
         """A time in the grammar's forms (`15:23`, `-5m`, ...), without the `@`."""
         return parse_time(text.removeprefix("@"), self.now(), self.tz)
 
-    def drafts(self, incident: Incident, line: str) -> list[Draft]:
-        return parse(line, self.context(incident))
+    def drafts(self, incident: Incident, line: str, now: datetime | None = None) -> list[Draft]:
+        return parse(line, self.context(incident, now))
 
     def events_for(self, incident_id: str, drafts: list[Draft]) -> list[Event]:
         recorded = self.now()
@@ -291,13 +315,19 @@ class Cockpit:
         caller that already holds the folded incident (a screen) passes it, and nothing
         is folded again.
         """
+        events = self.line_events(incident_id, line, incident=incident)
+        self.store.append(events)
+        return events
+
+    def line_events(
+        self, incident_id: str, line: str, *, incident: Incident | None = None
+    ) -> list[Event]:
+        """The events `log` commits for a line: parsed and checked, not yet stored."""
         if is_command(line):
             drafts = self.drafts(incident or self.incident(incident_id), line)
         else:
             drafts = parse(line, EntryContext(now=self.now(), tz=self.tz))
-        events = self.events_for(incident_id, drafts)
-        self.store.append(events)
-        return events
+        return self.events_for(incident_id, drafts)
 
     def amend(
         self, incident: Incident, item_id: str, *, text: str | None = None, at: str | None = None
@@ -305,6 +335,14 @@ class Cockpit:
         """Correct an entry's text and/or occurred time (a form's fields, not a grammar
         line: the text is taken as it is, even if it starts with @ or /). `at` is a time
         as a backdate takes it (`15:23`, `-5m`, ISO). Nothing changed is an error."""
+        events = self.amendment(incident, item_id, text=text, at=at)
+        self.store.append(events)
+        return events
+
+    def amendment(
+        self, incident: Incident, item_id: str, *, text: str | None = None, at: str | None = None
+    ) -> list[Event]:
+        """The events `amend` commits: checked, not yet stored."""
         item = incident.items.get(item_id)
         if item is None or not item.is_entry:
             raise EntryError(f"{item_id!r} is not an entry of this incident")
@@ -324,9 +362,7 @@ class Cockpit:
                 data["text"] = text
         if len(data) == 1:
             raise EntryError("nothing changed")
-        events = self.events_for(incident.id, [Draft("entry.amended", data, self.now(), False)])
-        self.store.append(events)
-        return events
+        return self.events_for(incident.id, [Draft("entry.amended", data, self.now(), False)])
 
     def log_many(self, incident_id: str, lines: list[tuple[int, str]]) -> list[Event]:
         """Several lines, all or nothing: every line is checked before any is committed.
@@ -375,6 +411,28 @@ class Cockpit:
         records `escalation.made` to them, in the same transaction. Delivering the text (a
         file, the clipboard) comes after, from the returned event: see `publish_update`.
         """
+        events = self.update_events(
+            incident_id,
+            text=text,
+            audience=audience,
+            template=template,
+            next_update_at=next_update_at,
+            escalated_to=escalated_to,
+        )
+        self.store.append(events)
+        return events[0]
+
+    def update_events(
+        self,
+        incident_id: str,
+        *,
+        text: str,
+        audience: str = "internal",
+        template: str = "quick",
+        next_update_at: datetime | None = None,
+        escalated_to: str | None = None,
+    ) -> list[Event]:
+        """The events `send_update` commits (`update.sent` first): checked, not yet stored."""
         import re
 
         from cockpit.comms import NAME_RE
@@ -407,8 +465,7 @@ class Cockpit:
                     recorded_at=now,
                 )
             )
-        self.store.append(events)
-        return event
+        return events
 
     def publish_update(
         self, event: Event, publishers: Iterable[Publisher] | None = None

@@ -17,6 +17,7 @@ or 0444 file, a full disk) is opened read-only, so an archived incident stays re
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
@@ -38,6 +39,7 @@ from cockpit.dbfile import (
     Access,
     PathState,
     StoreError,
+    connect,
     explain,
     inspect_path,
     lock_patience,
@@ -210,6 +212,23 @@ class Store:
             self.conn.close()
             raise StoreError(f"{self.path}: not a complete cockpit database (no origin setting)")
         return str(row[0])
+
+    def another_connection(self) -> Store:
+        """This database on a connection of its own (the TUI's writer thread), opened
+        the way SQLite opens it and nothing else: no checks or migrations again, and no
+        file handle outside SQLite, since closing any handle on the file would drop the
+        locks this process's other connections hold on it (POSIX locks are per process)."""
+        other = copy.copy(self)
+        other.__dict__.pop("db", None)  # a cached sqlite-utils view of this connection
+        try:
+            if self.readonly:  # it writes nothing (`_write` refuses); it may read
+                other.conn = connect(self.path, "ro", self.read_wait, immutable=True)
+            else:
+                other.conn = connect(self.path, "rw", self.patience)
+                other.conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise self._explain(exc, writing=not self.readonly) from None
+        return other
 
     def close(self) -> None:
         self.conn.close()

@@ -48,9 +48,11 @@ def _isatty(stream: TextIO) -> bool:
 def run(
     cockpit: Cockpit,
     make: Callable[[Cockpit], CockpitApp] | None = None,
-) -> str | None:
-    """Run the screen until it quits. None when it quit as asked; else the one line to
-    print (the crash report is saved by then). `make` builds the app (`make_app`)."""
+) -> tuple[int, str | None]:
+    """Run the screen until it quits: the exit status, and after a crash the one line to
+    print (the crash report is saved by then). A quit that left entries unconfirmed (a
+    second quit while saving) has already said so and exits 2. `make` builds the app
+    (`make_app`)."""
     if make is None:
         from cockpit.app import make_app
 
@@ -59,7 +61,7 @@ def run(
     try:
         app.run()
     except Exception as exc:  # raised around Textual's own handling (starting the driver)
-        return crash_message(exc, cockpit.now())
+        return 2, crash_message(exc, cockpit.now())
     if app.crash is not None:
-        return crash_message(app.crash, cockpit.now())
-    return None
+        return 2, crash_message(app.crash, cockpit.now())
+    return (2 if app.return_code else 0), None

@@ -2,10 +2,11 @@
 update, edit the filled text, send.
 
 The text is drafted from the incident the screen is given (`comms.draft_update`, a pure
-function), recorded through `Cockpit.send_update` (committed before anything else happens),
-copied to the clipboard, and written to its file by a thread worker, so a slow disk never
-holds up the screen. The screen then dismisses with the `update.sent` event; Esc before
-sending dismisses with None and records nothing.
+function), recorded through `Cockpit.update_events` and the cockpit's writer (committed off
+the event loop, before anything else happens; the composer says "saving…" meanwhile and
+sends nothing twice), copied to the clipboard, and written to its file by a thread worker,
+so a slow disk or a busy database never holds up the screen. The screen then dismisses
+with the `update.sent` event; Esc before sending dismisses with None and records nothing.
 
 What the editor shows is what is sent. User text from the incident (title, impact,
 actions ...) enters the editor with its control characters made visible
@@ -54,6 +55,7 @@ from cockpit.publish import (
 from cockpit.service import Cockpit
 from cockpit.text import visible
 from cockpit.timefmt import duration_text, format_clock, format_duration
+from screens.saving import commit, write_failed
 from widgets.literal import literal, literal_lines, literal_text, notify_literal
 from widgets.plain_input import PlainInput
 
@@ -261,6 +263,7 @@ class ComposerScreen(ModalScreen[Event | None]):
         self.next_exact: datetime | None = None  # the exact promise behind that
         self.refill_armed = False  # ctrl+r pressed once over edited text
         self.sent: Event | None = None
+        self.saving: str | None = None  # the update waiting for the database
         self.closed = False
         self.error_sticky = False
         self.first_deliveries: list[Delivery] = []
@@ -516,7 +519,10 @@ class ComposerScreen(ModalScreen[Event | None]):
     # actions ---------------------------------------------------------------------------
     def close(self) -> None:
         """Dismiss once: with the event once recorded (whatever the file writer is still
-        doing), else with None."""
+        doing), else with None. Not while the update waits for the database."""
+        if self.saving is not None:
+            self.notify("Saving the update: the composer closes once it is logged", markup=False)
+            return
         if not self.closed:
             self.closed = True
             self.dismiss(self.sent)
@@ -532,7 +538,7 @@ class ComposerScreen(ModalScreen[Event | None]):
             templates.highlighted = 0 if current is None else (current + 1) % count
 
     def action_refill(self) -> None:
-        if self.sent is not None:
+        if self.sent is not None or self.saving is not None:
             return
         if self.edited and not self.refill_armed:
             self.refill_armed = True
@@ -541,8 +547,8 @@ class ComposerScreen(ModalScreen[Event | None]):
         self.refill(force=True)
 
     def action_send(self) -> None:
-        if self.sent is not None:
-            return
+        if self.sent is not None or self.saving is not None:
+            return  # sent, or being saved: a second ctrl+s must not send it twice
         text = self.text_area.text
         if not text.strip():
             self.show_error("Text: the update is empty; write what stakeholders should read")
@@ -556,7 +562,7 @@ class ComposerScreen(ModalScreen[Event | None]):
             return
         audience = self.audience
         try:
-            event = self.cockpit.send_update(
+            events = self.cockpit.update_events(
                 self.incident.id,
                 text=text,
                 audience=audience,
@@ -567,11 +573,34 @@ class ComposerScreen(ModalScreen[Event | None]):
         except EntryError as exc:
             self.show_error(f"Not sent: {exc.message}")
             return
-        except Exception as exc:  # the store's own errors: say so, keep the text
+        except Exception as exc:  # nothing was recorded: say so, keep the text
             self.show_error(f"Not sent: {exc}")
             return
-        self.sent = event
-        self.publish(event)
+        label = self.audiences.get(audience, audience)
+        self.saving = f"update to {label}: {text}"
+        self.query_one("#send", Button).disabled = True
+        self.text_area.read_only = True
+        self.show_note("Saving…")
+        self.run_worker(self._commit(events), group="composer-save")
+
+    async def _commit(self, events: list[Event]) -> None:
+        try:
+            await commit(self.cockpit, events)
+        except Exception as exc:  # the store's own errors: say so, keep the text
+            self.saving = None
+            write_failed(self.app)
+            self.query_one("#send", Button).disabled = False
+            self.text_area.read_only = False
+            self.show_note("")
+            self.show_error(f"Not sent: {exc}")
+            return
+        self.saving = None
+        self.sent = events[0]
+        self.publish(events[0])
+
+    def unsaved(self) -> list[str]:
+        """The update, while it waits for the database (quitting waits for it)."""
+        return [] if self.saving is None else [self.saving]
 
     def publish(self, event: Event) -> None:
         """Copy the text to the clipboard here (cheap), write its file in a thread."""

@@ -1,13 +1,15 @@
 """Declare an incident: a modal with a title, a severity and an optional backdated start.
 
 It dismisses with the new incident's id, or None when cancelled. Nothing is declared
-until every field checks out; a bad field says why, inline, and keeps what was typed.
+until every field checks out; a bad field says why, inline, and keeps what was typed. The
+declaration is committed off the event loop (the cockpit's writer): the form says
+"saving…" until then, declares nothing twice, and closes once it is committed.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,8 +22,12 @@ from cockpit.entry import EntryError
 from cockpit.service import Cockpit
 from cockpit.store import StoreError
 from cockpit.timefmt import local_time
+from screens.saving import commit, write_failed
 from widgets.literal import literal, literal_text
 from widgets.plain_input import PlainInput
+
+if TYPE_CHECKING:
+    from cockpit.events import Event
 
 STARTED_HINT = "optional: 15:23, -5m or 2026-03-04T15:23Z (blank: now)"
 
@@ -62,6 +68,7 @@ class DeclareScreen(ModalScreen[str | None]):
     def __init__(self, cockpit: Cockpit) -> None:
         super().__init__()
         self.cockpit = cockpit
+        self.saving: str | None = None  # the declaration waiting for the database
 
     def compose(self) -> ComposeResult:
         policy = self.cockpit.policy
@@ -135,9 +142,14 @@ class DeclareScreen(ModalScreen[str | None]):
 
     # actions -----------------------------------------------------------------------------
     def action_cancel(self) -> None:
+        if self.saving is not None:
+            self.notify("Saving the declaration: the form closes once it is logged", markup=False)
+            return
         self.dismiss(None)
 
     def action_submit(self) -> None:
+        if self.saving is not None:
+            return  # one declaration at a time: a second Enter must not declare it twice
         title = self.query_one("#title", Input).value
         severity = self.query_one("#severity", Select).value
         exercise = self.query_one("#exercise", Checkbox).value
@@ -153,7 +165,7 @@ class DeclareScreen(ModalScreen[str | None]):
             self.query_one("#started", Input).focus()
             return
         try:
-            event = self.cockpit.declare(
+            event = self.cockpit.declaration(
                 title,
                 str(severity) if isinstance(severity, str) else None,
                 at=at,
@@ -165,7 +177,28 @@ class DeclareScreen(ModalScreen[str | None]):
         except StoreError as exc:
             self.show_error(f"Not declared: {exc}")
             return
+        self.saving = f"declaration: {title}"
+        self.show_saving(True)
+        self.run_worker(self._commit(event), group="declare-save")
+
+    async def _commit(self, event: Event) -> None:
+        try:
+            await commit(self.cockpit, [event])
+        except Exception as exc:  # the store's errors: nothing was declared, say why
+            self.saving = None
+            self.show_saving(False)
+            write_failed(self.app)
+            self.show_error(f"Not declared: {exc}")
+            return
+        self.saving = None
         self.dismiss(event.incident_id)
+
+    def show_saving(self, saving: bool) -> None:
+        self.query_one("#declare", Button).label = "Saving…" if saving else "Declare"
+
+    def unsaved(self) -> list[str]:
+        """The declaration, while it waits for the database (quitting waits for it)."""
+        return [] if self.saving is None else [self.saving]
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -23,9 +23,10 @@ from textual.widgets import Button, Footer, Label
 from cockpit.entry import COMMANDS, EntryError, short_id
 from cockpit.incident import Incident, TimelineItem
 from cockpit.records import MILESTONES, STATUSES
-from cockpit.service import Cockpit, LineError, Watch
+from cockpit.service import Cockpit, Watch
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
+from screens.entry_writes import EntryWrites
 from widgets.frames import PromptFrames
 from widgets.literal import literal_lines
 from widgets.panels import (
@@ -140,6 +141,7 @@ class IncidentScreen(PromptFrames[None]):
         self._from_palette = False
         self._last_reminder: datetime | None = None
         self._seen: tuple[set[str], set[str]] | None = None  # breached targets, rung timers
+        self.writes = EntryWrites(self)  # lines committed off the event loop, in order
 
     @property
     def incident(self) -> Incident:
@@ -169,6 +171,9 @@ class IncidentScreen(PromptFrames[None]):
         self.redraw(items=True)
         entry = self.query_one(EntryInput)
         entry.candidates = lambda: self._completions(self.incident)
+        # Enter hands the line over at once: committed off the event loop, shown as
+        # logged once committed, put back if it cannot be logged (screens/entry_writes.py).
+        entry.submit_line = self.writes.typed
         entry.focus()
         self.set_interval(1.0, self.tick)
 
@@ -347,6 +352,11 @@ class IncidentScreen(PromptFrames[None]):
     def _preview(self, event: EntryInput.Changed) -> None:
         line = event.value
         entry = self.query_one(QuickEntry)
+        if line and line == self.writes.restored:  # put back: the error says why
+            self.writes.restored = None
+            return
+        if line:
+            self.writes.restored = None
         if not line.strip():
             entry.show_preview("")
             return
@@ -358,41 +368,13 @@ class IncidentScreen(PromptFrames[None]):
         now, tz = self.cockpit.now(), self.cockpit.tz
         entry.show_preview(" · ".join(d.describe(now, tz) for d in drafts))
 
-    @on(EntryInput.Submitted)
-    def _submit(self, event: EntryInput.Submitted) -> None:
-        line = event.value
-        entry = self.query_one(QuickEntry)
-        if not line.strip():
-            return
-        try:
-            events = self._log(line)  # returns once committed
-        except EntryError as exc:
-            entry.show_error(str(exc))
-            return
-        except Exception as exc:  # the store's errors: keep the text, say why
-            entry.show_error(f"not logged: {exc}")
-            return
-        entry.input.remember(line)
-        # The preview said what the line would become (unless it was an error that no
-        # longer holds, such as a time that has since come).
-        entry.show_logged(line if entry.has_class("-error") else entry.preview or line)
-        entry.input.value = ""
-        self._show_new(events)
-
     @on(EntryInput.MultiLinePaste)
     def _paste(self, event: EntryInput.MultiLinePaste) -> None:
         lines = event.lines
 
         def answered(ok: bool | None) -> None:
-            if not ok:
-                return
-            try:
-                events = self.cockpit.log_many(self.incident_id, list(enumerate(lines, 1)))
-            except LineError as exc:
-                self.query_one(QuickEntry).show_error(f"nothing logged: {exc}")
-                return
-            self.query_one(QuickEntry).show_logged(f"{len(lines)} pasted lines")
-            self._show_new(events)
+            if ok:
+                self.writes.paste(lines)
 
         preview = "\n".join(f"  {line}" for line in lines[:5])
         more = f"\n  … and {len(lines) - 5} more" if len(lines) > 5 else ""
@@ -436,34 +418,36 @@ class IncidentScreen(PromptFrames[None]):
         return not (action in letters and not self._timeline_focused())
 
     def action_escape(self) -> None:
-        if self._timeline_focused():
-            self.app.pop_screen()
-        else:
+        if not self._timeline_focused():
             self.query_one(Timeline).focus()
+        elif self.writes.saving:  # leaving must not lose them: go once they are logged
+            self.writes.leave_when_saved = True
+            count = len(self.writes.unsaved())
+            self.notify(
+                f"{count} entr{'y' if count == 1 else 'ies'} still saving: back to the board "
+                "once logged",
+                title="Saving",
+                markup=False,
+            )
+        else:
+            self.app.pop_screen()
+
+    def unsaved(self) -> list[str]:
+        """Lines submitted and not yet committed (quitting waits for them)."""
+        return self.writes.unsaved()
 
     def action_focus_entry(self) -> None:
         self.query_one(EntryInput).focus()
 
-    def _log(self, line: str) -> list[Event]:
-        """Commit one line, parsed against the incident as this screen holds it (so a
-        command does not fold the whole log again)."""
-        return self.cockpit.log(self.incident_id, line, incident=self.incident)
-
-    def _show_new(self, events: list[Event]) -> None:
+    def show_new(self, events: list[Event]) -> None:
+        """Events just committed by this screen: into the fold, onto the screen."""
         self.live.add([e.to_rec() for e in events])
         self.redraw(items=True)
 
     def _log_line(self, line: str) -> None:
-        """Log a line made by a key (star, retract, mute): errors become notifications."""
-        try:
-            events = self._log(line)
-        except EntryError as exc:
-            self.notify(visible(str(exc)), severity="error", markup=False)
-            return
-        except Exception as exc:  # the store's errors: nothing was logged, say why
-            self.notify(visible(f"not logged: {exc}"), severity="error", markup=False)
-            return
-        self._show_new(events)
+        """Log a line made by a key (star, retract, mute), after the lines typed before
+        it: errors become notifications."""
+        self.writes.keyed(line)
 
     def _selected(self) -> TimelineItem | None:
         return self.query_one(Timeline).selected
@@ -507,7 +491,7 @@ class IncidentScreen(PromptFrames[None]):
 
         def saved(events: list[Event] | None) -> None:
             if events:
-                self._show_new(events)
+                self.show_new(events)
 
         self.app.push_screen(AmendScreen(self.cockpit, self.incident, item), saved)
 
@@ -539,7 +523,7 @@ class IncidentScreen(PromptFrames[None]):
 
         def sent(event: Event | None) -> None:
             if event is not None:
-                self._show_new([event])
+                self.show_new([event])
 
         self.app.push_screen(ComposerScreen(self.cockpit, self.incident, template), sent)
 

@@ -53,6 +53,33 @@ class EntryInput(PlainInput):
         self._history_index = 0
         # What Tab completes, asked for only when Tab is pressed (set by the screen).
         self.candidates: Callable[[], list[str]] = list
+        # Who takes a line on Enter, at once (set by the screen; else Submitted is posted):
+        # True if taken, False if refused there and then (the line stays as it is).
+        self.submit_line: Callable[[str], bool] | None = None
+
+    async def on_key(self, event: events.Key) -> None:
+        # Enter is taken here, in turn with the keys typed around it. As a binding it
+        # would run only once the key had bubbled up to the app, after the keys behind it
+        # had already been typed into the box: "ab⏎cd" in one burst logged "abcd".
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            await self.action_submit()
+
+    async def action_submit(self) -> None:
+        """Enter: the line leaves the box at once, before anything is logged. A second
+        Enter, however soon it comes, finds the box empty and submits nothing; keys typed
+        meanwhile start the next line. The line goes to `submit_line` there and then (a
+        line it refuses at once stays in the box, untouched), or without one, in a
+        Submitted message. A line taken and not logged is put back by whoever took it."""
+        line = self.value
+        if not line.strip():
+            return
+        if self.submit_line is None:
+            self.value = ""
+            self.post_message(self.Submitted(self, line))
+        elif self.submit_line(line):
+            self.value = ""
 
     def action_complete(self) -> None:
         """Complete the word before the cursor from `candidates` (commands, roles,
@@ -109,8 +136,9 @@ def _common_prefix(words: list[str]) -> str:
 
 
 class Feedback(Widget):
-    """One line under the input: the preview, or the error. Redrawing it never changes
-    the layout, so typing repaints this line and the input, not the whole screen."""
+    """One line under the input: the preview, or the error, and at its right end how the
+    lines already submitted stand while they save. Redrawing it never changes the layout,
+    so typing repaints this line and the input, not the whole screen."""
 
     DEFAULT_CSS = """
     Feedback { height: 1; padding: 0 1; color: $text-muted; }
@@ -120,19 +148,40 @@ class Feedback(Widget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._text = Text()
+        self._side = Text()
 
-    def show(self, text: str, *, error: bool = False) -> None:
+    def show(self, text: str, *, error: bool = False, side: str | None = None) -> None:
         self._text = Text(("✗ " if error else "") + visible(text), no_wrap=True, end="")
+        if side is not None:
+            self._side = Text(visible(side), style="bold", no_wrap=True, end="")
         if self.has_class("-error") != error:
             self.set_class(error, "-error")
         self.refresh()
 
+    def show_side(self, text: str) -> None:
+        """What stands at the right end (the saving lines), leaving the rest as it is."""
+        if text != self._side.plain:
+            self._side = Text(visible(text), style="bold", no_wrap=True, end="")
+            self.refresh()
+
     @property
     def plain(self) -> str:
-        return self._text.plain
+        """The line as it reads (the right end after two spaces)."""
+        if not self._side:
+            return self._text.plain
+        return f"{self._text.plain}  {self._side.plain}"
 
     def render(self) -> Text:
-        return self._text
+        if not self._side:
+            return self._text
+        width = self.content_size.width
+        side = self._side
+        main = self._text.copy()
+        room = max(0, width - side.cell_len - 2)
+        if main.cell_len > room:
+            main.truncate(room, overflow="ellipsis")
+        gap = max(2, width - main.cell_len - side.cell_len)
+        return Text.assemble(main, " " * gap, side, no_wrap=True, end="")
 
 
 class QuickEntry(Vertical):
@@ -152,6 +201,7 @@ class QuickEntry(Vertical):
         yield Feedback(id="entry-feedback")
 
     _logged = ""  # what was last logged, shown under the empty input until the next line
+    _saving = ""  # the lines submitted and still waiting for the database
 
     @property
     def input(self) -> EntryInput:
@@ -162,25 +212,39 @@ class QuickEntry(Vertical):
         """The line under the input as it reads now."""
         return self.query_one(Feedback).plain
 
+    def _status(self) -> str:
+        """How the lines submitted stand: the last one logged, and those still saving."""
+        return " · ".join(part for part in (self._logged, self._saving) if part)
+
     def show_preview(self, text: str) -> None:
-        """The preview of the line being typed; for an empty line, what was last logged."""
+        """The preview of the line being typed; for an empty line, how the lines
+        submitted stand ("✓ logged: …", "saving… …")."""
         if text:
             self._logged = ""
         if self.has_class("-error"):
             self.remove_class("-error")
-        self.query_one(Feedback).show(text or self._logged)
+        self.query_one(Feedback).show(text or self._status(), side=self._saving if text else "")
 
     def show_logged(self, text: str) -> None:
-        """Confirm a commit. Clearing the input (which follows) leaves this in place; the
-        next line typed replaces it."""
+        """Confirm a commit: shown under the empty input until the next line is typed."""
         self._logged = f"✓ logged: {text}"
-        self.show_preview("")
+        if not self.input.value and not self.has_class("-error"):
+            self.show_preview("")
+
+    def show_saving(self, text: str) -> None:
+        """Lines waiting for the database ("saving… decision at 15:06"), or "" when none:
+        under the empty input, else at the right end of the line."""
+        self._saving = text
+        if not self.input.value and not self.has_class("-error"):
+            self.show_preview("")
+        else:
+            self.query_one(Feedback).show_side(text)
 
     def show_error(self, message: str) -> None:
         self._logged = ""
         if not self.has_class("-error"):
             self.add_class("-error")
-        self.query_one(Feedback).show(message, error=True)
+        self.query_one(Feedback).show(message, error=True, side=self._saving)
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:

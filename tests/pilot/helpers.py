@@ -69,3 +69,23 @@ def user_policy(
         for label in ("Executives", "Status page"):
             text = text.replace(f'label = "{label}"', f"label = {toml_string(audience_label)}")
     return user_config("sev.toml", text)
+
+
+async def settle(pilot) -> None:
+    """Wait until every worker is done (commits run off the event loop, and a commit may
+    start another worker: the composer's file writer), then for the screen to catch up."""
+    for _ in range(100):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        if not len(pilot.app.workers):
+            return
+    raise AssertionError("workers still running after 100 rounds")
+
+
+def refuse_inserts(cockpit: Cockpit, kind: str, message: str) -> None:
+    """Make the database itself refuse events of `kind` (a real SQLite error on commit,
+    whichever connection writes)."""
+    cockpit.store.conn.execute(
+        f"CREATE TRIGGER test_refuse BEFORE INSERT ON events WHEN NEW.kind = '{kind}' "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    )

@@ -17,6 +17,7 @@ from cockpit.publish import FilePublisher, SentUpdate
 from cockpit.service import Cockpit
 from screens.composer import ComposerScreen
 from tests.conftest import T0
+from tests.pilot.helpers import refuse_inserts, settle
 
 HOSTILE_TITLE = "[bold]x[/] \x1b[31mred \u202eevil 🔥"
 
@@ -66,11 +67,6 @@ def shown(screen: ComposerScreen, selector: str) -> str:
 
 def updates(cockpit: Cockpit, incident_id: str) -> list[dict]:
     return [r.data for r in cockpit.store.recs(incident_id) if r.kind == "update.sent"]
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_prefilled_from_state_with_the_most_overdue_audiences_template(cockpit: Cockpit):
@@ -341,23 +337,21 @@ async def test_a_broken_template_shows_its_message_not_a_traceback(cockpit: Cock
         assert result.values and result.values[0] is not None
 
 
-async def test_a_store_error_keeps_the_text(cockpit: Cockpit, monkeypatch: pytest.MonkeyPatch):
+async def test_a_store_error_keeps_the_text(cockpit: Cockpit):
     incident_id = sev1(cockpit)
     before = cockpit.store.count_events()
-
-    def broken(*args: object, **kwargs: object) -> Event:
-        raise OSError("disk full")
-
     app = make_app(cockpit)
     async with app.run_test(size=(160, 48)) as pilot:
         screen, result = await open_composer(pilot, cockpit, incident_id, "internal")
         text = text_of(screen)
-        monkeypatch.setattr(cockpit, "send_update", broken)
+        refuse_inserts(cockpit, "update.sent", "disk full")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert shown(screen, "#error") == "Not sent: disk full"
+        error = shown(screen, "#error")
+        assert error.startswith("Not sent: ") and "disk full" in error
         assert text_of(screen) == text
         assert result.values == []
+        assert not screen.text_area.read_only  # the text can be edited and sent again
     assert cockpit.store.count_events() == before
 
 

@@ -15,7 +15,7 @@ from cockpit.store import Store
 from cockpit.text import visible
 from screens.declare import DeclareScreen
 from tests.conftest import T0
-from tests.pilot.helpers import raw_controls, screen_lines, user_policy
+from tests.pilot.helpers import raw_controls, screen_lines, settle, user_policy
 from widgets.incident_table import IncidentTable
 
 
@@ -66,7 +66,7 @@ async def test_n_declares_with_title_severity_and_backdate(tmp_path: Path):
         preview = str(app.screen.query_one("#started-preview", Static).render())
         assert preview == "started 14:55, 5 min ago"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)  # committed off the event loop
         assert not isinstance(app.screen, DeclareScreen)
         [row] = rows(app)
         assert row["sev"] == "SEV-1"
@@ -87,7 +87,7 @@ async def test_declare_with_the_default_severity_and_a_clock_time(tmp_path: Path
         app.screen.query_one("#started", Input).focus()
         await pilot.press(*"14:48")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         [row] = rows(app)
         assert row["sev"] == cockpit.policy.default == "SEV-2"
         assert row["elapsed"] == "0:12:00"
@@ -121,7 +121,7 @@ async def test_a_bad_backdate_shows_an_inline_error_and_declares_nothing(tmp_pat
         # fixed, it declares
         started.value = "-2m"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, DeclareScreen)
         assert [r["elapsed"] for r in rows(app)] == ["0:02:00"]
 
@@ -174,7 +174,7 @@ async def test_hostile_title_declared_from_the_modal_is_stored_as_typed(tmp_path
         title = app.screen.query_one("#title", Input)
         title.value = "[red]x[/] \x1b[2J"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         [row] = rows(app)
         assert row["title"] == "[red]x[/] ␛[2J"
         assert cockpit.store.incidents()[0].title == "[red]x[/] \x1b[2J"
@@ -239,7 +239,7 @@ async def test_exercise_checkbox_declares_an_exercise(tmp_path: Path):
         app.screen.query_one("#exercise", Checkbox).focus()
         await pilot.press("space")
         await pilot.click("#declare")
-        await pilot.pause()
+        await settle(pilot)
         assert [r["title"] for r in rows(app)] == ["EXERCISE Game day"]
         assert cockpit.store.incidents()[0].exercise
 
@@ -253,7 +253,7 @@ async def test_declared_incident_is_shown_even_when_the_filter_hid_it(tmp_path: 
         await pilot.pause()
         await pilot.press("n")
         await pilot.press(*"Search slow", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert [r["title"] for r in rows(app)] == ["Payments failing", "Search slow"]
         assert not app.screen.query_one("#filter", Input).display
         table = app.screen.query_one(IncidentTable)

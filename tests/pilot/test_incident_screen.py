@@ -10,7 +10,7 @@ from cockpit.service import Cockpit
 from cockpit.text import visible_in_place
 from screens.amend import AmendScreen
 from screens.incident import ConfirmScreen, IncidentScreen
-from tests.pilot.helpers import make
+from tests.pilot.helpers import make, settle
 from widgets.panels import Countdown, Roster
 from widgets.quick_entry import EntryInput
 from widgets.timeline import Timeline
@@ -53,7 +53,7 @@ async def test_entry_has_focus_and_every_kind_is_logged(cockpit: Cockpit):
         ]:
             await type_line(pilot, line)
             await pilot.press("enter")
-            await pilot.pause()
+            await settle(pilot)
             assert screen.query_one(EntryInput).value == ""
         kinds = [i.kind for i in screen.query_one(Timeline).items]
         assert kinds[1:] == [
@@ -74,7 +74,7 @@ async def test_a_bad_line_shows_the_error_and_keeps_the_text(cockpit: Cockpit):
         screen = await open_incident(pilot, cockpit, declared.incident_id)
         await type_line(pilot, "/sev 9")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one(EntryInput).value == "/sev 9"
         assert "not a level" in feedback(screen)
         assert screen.query_one("#quick-entry").has_class("-error")
@@ -92,7 +92,7 @@ async def test_backdating_is_previewed_then_placed_in_time(cockpit: Cockpit):
         await type_line(pilot, "@-4m ! roll back")
         assert feedback(screen) == "decision at 15:06, backdated 4 min"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert texts(screen)[1:] == ["later note", "roll back", "latest note"]
         # The line under the emptied input says what was logged, until the next line.
         assert screen.query_one(EntryInput).value == ""
@@ -115,7 +115,7 @@ async def test_a_multi_line_paste_offers_to_log_every_line(cockpit: Cockpit):
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         # the backdated line sorts before the declaration made at the same minute
         assert texts(screen) == ["second", "Declared SEV-1: x", "first", "third"]
 
@@ -152,13 +152,13 @@ async def test_roles_and_checklist_from_the_keyboard(cockpit: Cockpit):
         assert screen.query_one(EntryInput).value == "/role "
         await type_line(pilot, "ic @alice")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "@alice" in str(screen.query_one(Roster).render())
         await pilot.press("escape", "k")
         await pilot.pause()
         await type_line(pilot, "confirm-impact")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
     inc = cockpit.incident(declared.incident_id)
     assert inc.roles["ic"].handle == "alice"
     assert "confirm-impact" in inc.checklist and "name-ic" in inc.checklist
@@ -174,7 +174,7 @@ async def test_star_amend_and_retract_from_the_timeline(cockpit: Cockpit):
         await pilot.pause()
         assert screen.query_one(Timeline).selected.text == "typo'd note"
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.query_one(Timeline).selected.starred
         await pilot.press("e")  # the amend form: text and occurred time
         await pilot.pause()
@@ -185,12 +185,12 @@ async def test_star_amend_and_retract_from_the_timeline(cockpit: Cockpit):
         text_box.value = "@bob fixed note"  # taken as text, though it starts with @
         time_box.value = "99:99"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, AmendScreen)  # a bad time keeps the form open
         assert "99:99" in str(app.screen.query_one("#amend-error", Label).render())
         time_box.value = "-1m"  # T0 + 0: a minute before, i.e. 14:59
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         item = screen.query_one(Timeline).items[0]
         assert item.text == "@bob fixed note" and item.amended
@@ -205,7 +205,7 @@ async def test_star_amend_and_retract_from_the_timeline(cockpit: Cockpit):
         await pilot.pause()
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert "@bob fixed note" not in texts(screen)
         await pilot.press("a")  # show retracted
         await pilot.pause()
@@ -241,7 +241,7 @@ async def test_countdown_states_as_the_clock_runs_and_one_alert(cockpit: Cockpit
         assert bells == [1]  # once, at the moment it fell due
         await type_line(pilot, "/update all hands on it")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert countdown.has_class("-ok") and digits.value == "15:00"
 
 
@@ -268,13 +268,13 @@ async def test_overdue_reminder_every_5_min_until_muted_and_the_mute_is_logged(
         assert "the update is still overdue (internal)" in notices[-1] and len(notices) == 2
         screen.query_one(Timeline).focus()
         await pilot.press("m")
-        await pilot.pause()
+        await settle(pilot)
         assert screen.incident.reminders_muted
         cockpit.clock.advance(minutes=5)  # type: ignore[attr-defined]
         screen.tick()
         assert len(notices) == 2  # muted: no reminder
         await pilot.press("m")
-        await pilot.pause()
+        await settle(pilot)
         cockpit.clock.advance(minutes=5)  # type: ignore[attr-defined]
         screen.tick()
         assert len(notices) == 3
@@ -470,7 +470,7 @@ async def test_a_breached_target_prompts_its_action_once(cockpit: Cockpit):
         assert "→ " in panel  # the action to take
         await type_line(pilot, "/role ic @alice")  # what the commander does is logged
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert "met, 00:01 late" in str(screen.query_one(Targets).render())
 
 
@@ -484,7 +484,7 @@ async def test_a_deputy_timer_counts_down_and_rings_once(cockpit: Cockpit):
         screen = await open_incident(pilot, cockpit, declared.incident_id)
         await type_line(pilot, "/timer 2m check replica lag with @db-oncall")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         panel = str(screen.query_one(Timers).render())
         assert "02:00" in panel and "check replica lag with @db-oncall" in panel
         notices: list[str] = []
@@ -518,8 +518,7 @@ async def test_u_composes_and_sends_an_update_and_b_shows_the_brief(cockpit: Coc
         assert "Checkout errors" in text
         cockpit.clock.advance(minutes=3)  # type: ignore[attr-defined]
         await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert app.clipboard == text
         plan = screen.incident.update_plan("internal")
@@ -573,7 +572,7 @@ async def test_an_error_replaces_what_was_logged_and_clearing_it_leaves_nothing(
         screen = await open_incident(pilot, cockpit, declared.incident_id)
         await type_line(pilot, "! roll back")
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert feedback(screen).startswith("✓ logged: decision")
         await type_line(pilot, "/sev 9")
         assert "not a level" in feedback(screen)

@@ -1,0 +1,96 @@
+"""Writes in flight, and quitting around them.
+
+Every write the screens make is committed by `Cockpit.writer` (cockpit/writer.py), off the
+event loop, so keys, the clock and the countdowns stay alive while another process holds
+the database's lock. What is still saving must never be lost silently: a screen with
+writes in flight lists them in an `unsaved()` method, and quitting (ctrl+q, q, the
+palette) waits for them and then quits. Asked again while it waits, it quits at once and
+prints what was not confirmed as logged. A write that fails while a quit waits for it
+stops the quit: the commander has to see what was not logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from rich.text import Text
+from textual.app import App
+from textual.timer import Timer
+
+from cockpit.text import visible
+
+if TYPE_CHECKING:
+    from cockpit.events import Event
+    from cockpit.service import Cockpit
+
+POLL_S = 0.1
+
+_quitting: WeakKeyDictionary[App[Any], Timer] = WeakKeyDictionary()
+
+
+def unsaved(app: App[Any]) -> list[str]:
+    """What the app's screens have submitted and not yet seen committed."""
+    found: list[str] = []
+    for screen in app.screen_stack:
+        report = getattr(screen, "unsaved", None)
+        if callable(report):
+            found.extend(report())
+    return found
+
+
+def request_quit(app: App[Any]) -> None:
+    """Quit now if nothing is saving; else once it is all logged; asked twice, now."""
+    left = unsaved(app)
+    if not left:
+        app.exit()
+        return
+    if app in _quitting:
+        _quitting.pop(app).stop()
+        app.exit(return_code=2, message=not_confirmed(left))
+        return
+    _quitting[app] = app.set_interval(POLL_S, lambda: _quit_if_saved(app), name="quit-when-saved")
+    count = f"{len(left)} entr{'y is' if len(left) == 1 else 'ies are'}"
+    app.notify(
+        f"{count} still saving (the database is busy): quitting once logged. "
+        "Quit again to quit now without them.",
+        title="Saving",
+        timeout=30,
+        markup=False,
+    )
+
+
+def _quit_if_saved(app: App[Any]) -> None:
+    if not unsaved(app):
+        timer = _quitting.pop(app, None)
+        if timer is not None:
+            timer.stop()
+        app.exit()
+
+
+def write_failed(app: App[Any]) -> None:
+    """A write was not logged: a quit that waited for it waits no more."""
+    timer = _quitting.pop(app, None)
+    if timer is not None:
+        timer.stop()
+        app.notify(
+            "Not quitting: an entry was not logged (see why, and log it again or quit again)",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
+
+
+def not_confirmed(lines: list[str]) -> Text:
+    """What a quit while saving prints: every line not confirmed as logged."""
+    text = Text("cockpit: quit while saving; not confirmed as logged (check the timeline):")
+    for line in lines:
+        text.append("\n  " + visible(line))
+    return text
+
+
+async def commit(cockpit: Cockpit, events: list[Event]) -> list[Event]:
+    """Commit `events` through the cockpit's writer (after everything submitted before
+    them); returns once committed, raises the store's error if not."""
+    return await asyncio.wrap_future(cockpit.writer.append(events))
