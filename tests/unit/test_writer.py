@@ -108,7 +108,7 @@ def test_a_store_error_reaches_the_caller_and_the_writer_goes_on(cockpit: Cockpi
     )
     failed = cockpit.writer.append(cockpit.line_events(incident_id, "refused"))
     kept = cockpit.writer.append(cockpit.line_events(incident_id, "kept"))
-    with pytest.raises(sqlite3.Error, match="refused by the test"):
+    with pytest.raises(StoreError, match="refused by the test"):
         failed.result(timeout=30)
     kept.result(timeout=30)
     texts = [r.text for r in cockpit.store.recs(incident_id) if r.kind == "entry.note"]
