@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from cockpit.clock import Clock, local_zone_name, zone
 from cockpit.entry import Draft, EntryContext, EntryError, check_text, is_command, parse, parse_time
 from cockpit.records import Rec
-from cockpit.store import Store
+from cockpit.store import Store, StoreError
 from cockpit.timefmt import format_ts
 from cockpit.ulid import new_ulid
 
@@ -80,18 +80,36 @@ class Watch:
         self.cockpit = cockpit
         self.version = cockpit.store.data_version()
         self.seq = cockpit.store.newest_seq()
+        # Why the last look failed (another process holding the file locked, damage), or
+        # None: a screen shows what it last read and says so, rather than stopping.
+        self.trouble: str | None = None
+        self._untold: str | None = None
 
     def changes(self) -> set[str] | None:
-        """None if nothing changed; else the incidents with new events (maybe none)."""
+        """None if nothing changed (or the store cannot be read just now: see `trouble`);
+        else the incidents with new events (maybe none). It never waits for a lock: a
+        screen looks every second and must not stall while another process holds one."""
         store = self.cockpit.store
-        version, seq = store.data_version(), store.newest_seq()
-        if (version, seq) == (self.version, self.seq):
+        try:
+            with store.impatient():
+                version, seq = store.data_version(), store.newest_seq()
+                if (version, seq) == (self.version, self.seq):
+                    self.trouble = self._untold = None
+                    return None
+                recs, newest = store.recs_since(self.seq) if seq != self.seq else ([], seq)
+        except StoreError as exc:
+            if self.trouble is None:
+                self._untold = str(exc)
+            self.trouble = str(exc)
             return None
-        self.version = version
-        if seq == self.seq:
-            return set()
-        recs, self.seq = store.recs_since(self.seq)
-        return self.cockpit.feed(recs)
+        self.trouble = self._untold = None
+        self.version, self.seq = version, newest
+        return self.cockpit.feed(recs) if recs else set()
+
+    def news(self) -> str | None:
+        """A trouble not yet told (once per spell of trouble), for the screen to say."""
+        told, self._untold = self._untold, None
+        return told
 
 
 @dataclass

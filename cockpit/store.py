@@ -230,6 +230,21 @@ class Store:
             raise self._explain(exc, writing=not self.readonly) from None
         return other
 
+    @contextmanager
+    def impatient(self) -> Iterator[None]:
+        """Reads that give up at once, rather than wait, while another process holds the
+        file locked: for a screen's once-a-second look, which must never stall its event
+        loop (the next look tries again)."""
+        if self.readonly:  # nothing to wait for: no lock is taken
+            yield
+            return
+        conn = self.conn
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.read_wait * 1000)}")
+
     def close(self) -> None:
         self.conn.close()
 

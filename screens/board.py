@@ -22,6 +22,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from cockpit.incident import Incident
 from cockpit.service import Cockpit, Watch
 from cockpit.text import visible
+from screens.saving import tell_trouble
 from widgets.incident_table import IncidentTable
 from widgets.literal import literal
 from widgets.plain_input import PlainInput
@@ -121,6 +122,7 @@ class BoardScreen(Screen[None]):
         """The incidents to list, folded again only when the database has changed, and
         then only the ones with new events."""
         changed = self._watch.changes() is not None
+        tell_trouble(self, self._watch)
         if changed or self._ids is None or self._listed_closed != self.show_closed:
             self._listed_closed = self.show_closed
             rows = self.cockpit.store.incidents(include_closed=self.show_closed)

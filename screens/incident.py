@@ -27,6 +27,7 @@ from cockpit.service import Cockpit, Watch
 from cockpit.text import visible
 from cockpit.timefmt import format_duration
 from screens.entry_writes import EntryWrites
+from screens.saving import tell_trouble
 from widgets.frames import PromptFrames
 from widgets.literal import literal_lines
 from widgets.panels import (
@@ -194,7 +195,9 @@ class IncidentScreen(PromptFrames[None]):
     def pick_up(self) -> bool:
         """Redraw with the timeline if this incident has new events (the board may have
         applied them to the shared fold already: they count all the same)."""
-        if self.incident_id in (self._watch.changes() or ()):
+        changed = self._watch.changes()
+        tell_trouble(self, self._watch)
+        if self.incident_id in (changed or ()):
             self.redraw(items=True)
             return True
         return False

@@ -17,13 +17,14 @@ from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual.app import App
+from textual.screen import Screen
 from textual.timer import Timer
 
 from cockpit.text import visible
 
 if TYPE_CHECKING:
     from cockpit.events import Event
-    from cockpit.service import Cockpit
+    from cockpit.service import Cockpit, Watch
 
 POLL_S = 0.1
 
@@ -94,3 +95,17 @@ async def commit(cockpit: Cockpit, events: list[Event]) -> list[Event]:
     """Commit `events` through the cockpit's writer (after everything submitted before
     them); returns once committed, raises the store's error if not."""
     return await asyncio.wrap_future(cockpit.writer.append(events))
+
+
+def tell_trouble(screen: Screen[Any], watch: Watch) -> None:
+    """Say once, when the screen's look at the database first fails, that it shows what
+    it last read (another process holds the file locked, or a page is damaged)."""
+    news = watch.news()
+    if news is not None:
+        screen.notify(
+            visible(news) + "; showing what was last read, and trying again every second",
+            title="Cannot read the database",
+            severity="warning",
+            timeout=15,
+            markup=False,
+        )
