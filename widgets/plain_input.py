@@ -12,10 +12,15 @@ newer than Python's Unicode tables. What a person types is stored as typed: this
 inserts every such character (format, separator, private-use, unassigned) and leaves out
 only the controls of C0 and C1 (and DEL), which are keys such as Enter, Tab and
 Backspace, and lone surrogates, which are not text.
+
+A paste keeps its first line, as Input's does, but a line ends only at a newline or a
+carriage return (as `cockpit log -` reads lines): Input's own paste split at U+2028, NEL
+and the file separators too, and dropped the rest of the line without a word.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from rich.cells import cell_len
@@ -28,6 +33,7 @@ from cockpit.text import visible_in_place
 
 # Categories Python counts as not printable that are still text a person may type.
 _TYPED_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Co", "Cn"})
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def typed_text(character: str | None) -> bool:
@@ -63,3 +69,16 @@ class PlainInput(Input):
             self.insert_text_at_cursor(event.character)
         else:
             self.replace(event.character, *selection)
+
+    def on_paste(self, event: events.Paste) -> None:
+        # Runs before Input's own paste handler (a base class's), which would keep
+        # `splitlines()[0]`; prevent_default keeps it from running after this one.
+        if event.text:
+            line = _LINE_END.split(event.text, maxsplit=1)[0]
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(line)
+            else:
+                self.replace(line, *selection)
+        event.prevent_default()
+        event.stop()

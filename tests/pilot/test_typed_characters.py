@@ -100,3 +100,32 @@ async def test_every_input_takes_them_the_declare_title_too(cockpit: Cockpit):
         post_keys(app, *"Pay\u00a0API \u202e")
         await pilot.pause()
         assert app.screen.query_one("#title", PlainInput).value == "Pay\u00a0API \u202e"
+
+
+async def test_a_pasted_line_keeps_what_follows_a_line_separator(cockpit: Cockpit):
+    """Textual's Input keeps `splitlines()[0]` of a paste: U+2028, NEL and the file
+    separators ended the line there and the rest was dropped."""
+    declared = cockpit.declare("x", "1")
+    pasted = "before\u2028middle\x85after\x1cend"
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await open_incident(pilot, cockpit, declared.incident_id)
+        entry = screen.query_one(EntryInput)
+        entry.post_message(events.Paste(pasted))
+        await pilot.pause()
+        assert entry.value == pasted
+        await pilot.press("enter")
+        await settle(pilot)
+    texts = [r.text for r in cockpit.store.recs(declared.incident_id) if r.kind == "entry.note"]
+    assert texts == [pasted]
+
+
+async def test_a_paste_into_any_input_keeps_its_first_line_whole(cockpit: Cockpit):
+    app = make_app(cockpit)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("n")
+        await pilot.pause()
+        title = app.screen.query_one("#title", PlainInput)
+        title.post_message(events.Paste("db\u2028primary down\nsecond line"))
+        await pilot.pause()
+        assert title.value == "db\u2028primary down"
