@@ -73,8 +73,9 @@ class EntryWrites:
         self.queue: deque[Waiting] = deque()
         self.committing = False
         self.leave_when_saved = False
-        # A line put back into the box: its Changed message must not replace the error
-        # that says why with a preview.
+        # A line put back into the box: while the box holds it, its Changed messages (its
+        # own, and a late one of the keys that typed it) must not replace the error that
+        # says why with a preview.
         self.restored: str | None = None
 
     @property

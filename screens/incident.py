@@ -40,7 +40,7 @@ from widgets.panels import (
     Updates,
     countdown_words,
 )
-from widgets.quick_entry import EntryInput, QuickEntry
+from widgets.quick_entry import EntryInput, QuickEntry, is_late
 from widgets.timeline import Timeline
 
 if TYPE_CHECKING:  # writing needs pydantic; this screen only passes events on
@@ -353,13 +353,14 @@ class IncidentScreen(PromptFrames[None]):
     # the quick entry -------------------------------------------------------------------
     @on(EntryInput.Changed)
     def _preview(self, event: EntryInput.Changed) -> None:
+        if is_late(event):
+            return
         line = event.value
         entry = self.query_one(QuickEntry)
-        if line and line == self.writes.restored:  # put back: the error says why
-            self.writes.restored = None
-            return
-        if line:
-            self.writes.restored = None
+        if line != self.writes.restored:
+            self.writes.restored = None  # the box has changed since a line was put back
+        elif line:
+            return  # the line put back: the error says why, until the box changes
         if not line.strip():
             entry.show_preview("")
             return

@@ -23,6 +23,18 @@ from cockpit.text import visible
 from widgets.plain_input import PlainInput
 
 
+def is_late(event: Input.Changed) -> bool:
+    """Has the box changed again since this message was posted? Each key typed posts one,
+    and it reaches the quick entry and the screen through several message queues: with a
+    burst of keys and Enter, those of the keys can come after Enter took the line out of
+    the box, after the line was logged and said so, or after a line that could not be
+    logged was put back with the reason. Acting on them would put back the preview of a
+    line no longer in the box (and then nothing) in place of "✓ logged: …" or of the
+    reason. Only a message whose value the box holds now is acted on: the box's last
+    change posted one, so what the box holds is always what is shown."""
+    return event.value != event.input.value
+
+
 class EntryInput(PlainInput):
     """The one-line input, with history on Up/Down and a paste that keeps every line."""
 
@@ -248,5 +260,7 @@ class QuickEntry(Vertical):
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
+        if is_late(event):
+            return
         if not event.value.strip():
             self.show_preview("")
