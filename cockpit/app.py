@@ -15,6 +15,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import AwaitMount
 
 from cockpit.service import Cockpit
 
@@ -180,7 +181,22 @@ class CockpitApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, (events.Key, events.MouseDown, events.Paste)):
             self._last_input = time.monotonic()
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded:
+            await self._screen_built()
         await super().on_event(event)
+
+    async def _screen_built(self) -> None:
+        """A key (or paste) typed while the top screen is being built waits until it is.
+
+        Textual hands each key to the focused widget as soon as the app takes it from its
+        queue. A screen just pushed has no widgets until it has been composed and mounted
+        (around 100 ms for an incident): a key typed meanwhile went to the bare screen,
+        which dropped it. Once mounted, the widget the screen names in AUTO_FOCUS has
+        focus (Textual gives it as the screen is composed), and the key goes there; the
+        keys behind this one wait in the app's queue, in order."""
+        screen = self.screen
+        if not screen.is_mounted:
+            await AwaitMount(screen, [screen])
 
     def _collect_when_idle(self) -> None:
         backlog = gc.get_count()[2]  # collections of the middle generation since the last full

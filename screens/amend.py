@@ -39,6 +39,7 @@ class AmendScreen(ModalScreen[list[Event] | None]):
     AmendScreen Horizontal { height: auto; margin-top: 1; }
     AmendScreen Button { margin-right: 2; }
     """
+    AUTO_FOCUS = "#amend-text"  # as the form is composed (see IncidentScreen)
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="amend-cancel"),
         Binding("ctrl+s", "save", "Save", id="amend-save"),

@@ -50,6 +50,7 @@ def matches(incident: Incident, query: str) -> bool:
 
 
 class BoardScreen(Screen[None]):
+    AUTO_FOCUS = "#incidents"  # as the screen is composed (see IncidentScreen)
     BINDINGS: ClassVar = [
         Binding("n", "declare", "Declare", id="board.declare", tooltip="Declare an incident"),
         Binding("enter", "open", "Open", id="board.open", tooltip="Open the selected incident"),

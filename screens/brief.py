@@ -31,6 +31,7 @@ KEYS_HINT = "c copy · r refresh · esc close · arrows/pgup/pgdn scroll"
 class BriefScreen(ModalScreen[None]):
     """The handoff brief for one incident, drafted when the screen opens."""
 
+    AUTO_FOCUS = "#scroll"  # as the screen is composed (see IncidentScreen)
     BINDINGS: ClassVar = [
         Binding("escape", "close", "Close", id="brief.close", tooltip="Close the brief"),
         Binding("c", "copy", "Copy", id="brief.copy", tooltip="Copy the brief to the clipboard"),

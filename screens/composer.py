@@ -200,6 +200,7 @@ def due_content(inc: Incident, now: datetime) -> Content:
 class ComposerScreen(ModalScreen[Event | None]):
     """Draft, edit and send one update. Dismisses with the `update.sent` event, or None."""
 
+    AUTO_FOCUS = "#templates"  # as the form is composed (see IncidentScreen)
     BINDINGS: ClassVar = [
         Binding("escape", "cancel", "Cancel", id="composer.cancel", tooltip="Send nothing"),
         Binding("ctrl+s", "send", "Send", id="composer.send", tooltip="Send the update"),

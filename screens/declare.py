@@ -37,6 +37,7 @@ def _message(exc: ValueError) -> str:
 
 
 class DeclareScreen(ModalScreen[str | None]):
+    AUTO_FOCUS = "#title"  # as the form is composed (see IncidentScreen)
     BINDINGS: ClassVar = [
         Binding("escape", "cancel", "Cancel", id="declare.cancel", tooltip="Declare nothing"),
         Binding("ctrl+s", "submit", "Declare", id="declare.submit", tooltip="Declare the incident"),

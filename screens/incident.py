@@ -53,6 +53,8 @@ NARROW, WIDE = 110, 200
 class ConfirmScreen(ModalScreen[bool]):
     """Yes or no, with the question in plain text."""
 
+    AUTO_FOCUS = "#yes"  # as the screen is composed (see IncidentScreen)
+
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }
     ConfirmScreen > Vertical {
@@ -89,6 +91,13 @@ class ConfirmScreen(ModalScreen[bool]):
 
 
 class IncidentScreen(PromptFrames[None]):
+    # The quick entry has focus as soon as the screen is composed, so a key typed while
+    # the screen opens (held by CockpitApp._screen_built until then) goes into it. The
+    # focus() in on_mount lands only a turn of the app's queue later (too late for a key
+    # already waiting, which Textual gave to the first focusable widget: the timeline,
+    # where letters are commands); it stays for a screen pushed while the terminal says
+    # the app is not focused, when Textual skips AUTO_FOCUS.
+    AUTO_FOCUS = "#entry-input"
     DEFAULT_CSS = """
     IncidentScreen #header { height: auto; padding: 0 1; background: $boost; }
     IncidentScreen #body { height: 1fr; }
