@@ -100,12 +100,14 @@ async def test_a_key_typed_as_the_composer_opens_moves_in_its_template_list(cock
 async def test_a_screen_focuses_its_box_as_it_is_composed(cockpit: Cockpit):
     """Where the keys go is settled once the screen's widgets exist, not a turn later."""
     declared = cockpit.declare("x", "1")
+    cockpit.log(declared.incident_id, "typo")
     app = make_app(cockpit)
     async with app.run_test(size=(160, 48)) as pilot:
         screen = IncidentScreen(cockpit, declared.incident_id)
         await app.push_screen(screen)  # composed and mounted, nothing else run since
         assert isinstance(screen.focused, EntryInput)
-        item = screen.live.incident.visible_timeline()[0]
+        item = screen.query_one(Timeline).items[-1]
+        assert item.text == "typo"
         form = AmendScreen(cockpit, screen.incident, item)
         await app.push_screen(form)
         assert isinstance(form.focused, Input) and form.focused.id == "amend-text"
