@@ -20,7 +20,14 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from cockpit.records import ENTRY_KINDS, MILESTONES, STATUSES, short_id
-from cockpit.timefmt import EPOCH, format_duration, format_ts, parse_duration, to_utc
+from cockpit.timefmt import (
+    EPOCH,
+    ascii_digits,
+    format_duration,
+    format_ts,
+    parse_duration,
+    to_utc,
+)
 
 if TYPE_CHECKING:  # imported lazily: logging a plain note needs none of them
     from cockpit.incident import Incident, TimelineItem
@@ -173,15 +180,6 @@ def parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:
         return _parse_time(text, to_utc(now), tz)
     except OverflowError:
         raise ValueError(f"{text!r} is out of range") from None
-
-
-def ascii_digits(text: str, what: str) -> None:
-    """Refuse digits other than 0-9 (Arabic-Indic, fullwidth, superscript...): int() and
-    regular expressions' \\d would read `١٥:٢٣` as 15:23, but a person reading the log
-    could not tell, and the rest of the cockpit writes times with 0-9."""
-    for ch in text:
-        if ch.isdigit() and not ch.isascii():
-            raise ValueError(f"{text!r}: write {what} with the digits 0-9 (not {ch!r})")
 
 
 def _parse_time(text: str, now: datetime, tz: tzinfo) -> datetime:

@@ -88,6 +88,17 @@ MAX_DURATION = timedelta(days=3660)  # ten years: anything longer is a typo
 _DIGITS = "0123456789"
 
 
+def ascii_digits(text: str, what: str, *, example: str = "") -> None:
+    """Refuse digits other than 0-9 (Arabic-Indic, fullwidth, superscript...): int() and
+    regular expressions' \\d would read `١٥:٢٣` as 15:23, but a person reading the log
+    could not tell, and the rest of the cockpit writes times with 0-9. ValueError names
+    the first such digit, or gives `example` of what to write."""
+    for ch in text:
+        if ch.isdigit() and not ch.isascii():
+            tail = f", {example}" if example else f" (not {ch!r})"
+            raise ValueError(f"{text!r}: write {what} with the digits 0-9{tail}")
+
+
 def parse_duration(text: str) -> timedelta:
     """`90s`, `5m`, `1h`, `1h30m`, `2d`; a bare number is minutes.
 
@@ -96,9 +107,7 @@ def parse_duration(text: str) -> timedelta:
     raw = text.strip().lower()
     if not raw:
         raise ValueError("expected a duration like 5m, 90s, 1h or 1h30m")
-    for ch in raw:
-        if ch.isdigit() and not ch.isascii():  # ٥m, ５m: int() would take them
-            raise ValueError(f"{text!r}: write durations with the digits 0-9, as in 5m or 1h30m")
+    ascii_digits(text, "durations", example="as in 5m or 1h30m")  # ٥m, ５m: int() takes them
     if all(ch in _DIGITS for ch in raw):
         raw += "m"
     total = 0
