@@ -7,6 +7,8 @@ the terminal or reverse a line. The stored text is never changed; only what is s
 
 from __future__ import annotations
 
+import re
+
 # Bidirectional marks and overrides, and the line and paragraph separators: each can
 # reorder or break what a terminal shows.
 _BIDI = {
@@ -45,3 +47,13 @@ def visible_in_place(text: str) -> str:
     """Like `visible`, but one character for one, so positions in the text (an input's
     cursor) stay where they were: C1 and bidirectional controls all become ⍰."""
     return text.translate(_ONE_FOR_ONE)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str, maxsplit: int = 0) -> list[str]:
+    """`text` split at its line breaks, which are a newline, a carriage return or both, as
+    a person pastes them. Not `str.splitlines`, which also breaks at U+2028, NEL and the
+    file separators: characters a line may hold (and `visible` shows as symbols)."""
+    return _LINE_BREAK.split(text, maxsplit=maxsplit)

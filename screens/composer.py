@@ -16,7 +16,6 @@ nor reach a stakeholder's. The incident's own events keep their text as typed.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -26,7 +25,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
@@ -53,9 +51,9 @@ from cockpit.publish import (
     publish_all,
 )
 from cockpit.service import Cockpit
-from cockpit.text import visible
+from cockpit.text import split_lines, visible
 from cockpit.timefmt import duration_text, format_clock, format_duration
-from screens.saving import commit, write_failed
+from screens.saving import SavingForm
 from widgets.literal import literal, literal_lines, literal_text, notify_literal
 from widgets.plain_input import PlainInput
 
@@ -86,8 +84,7 @@ class MessageEditor(TextArea):
         event.prevent_default()  # instead of TextArea's own paste
         if self.read_only:
             return
-        lines = re.split(r"\r\n|\r|\n", event.text)
-        result = self.replace(editable("\n".join(lines)), *self.selection)
+        result = self.replace(editable("\n".join(split_lines(event.text))), *self.selection)
         self.move_cursor(result.end_location)
         self.focus()
 
@@ -197,7 +194,7 @@ def due_content(inc: Incident, now: datetime) -> Content:
     return Content.assemble(*parts)
 
 
-class ComposerScreen(ModalScreen[Event | None]):
+class ComposerScreen(SavingForm[Event | None]):
     """Draft, edit and send one update. Dismisses with the `update.sent` event, or None."""
 
     AUTO_FOCUS = "#templates"  # as the form is composed (see IncidentScreen)
@@ -264,7 +261,6 @@ class ComposerScreen(ModalScreen[Event | None]):
         self.next_exact: datetime | None = None  # the exact promise behind that
         self.refill_armed = False  # ctrl+r pressed once over edited text
         self.sent: Event | None = None
-        self.saving: str | None = None  # the update waiting for the database
         self.closed = False
         self.error_sticky = False
         self.first_deliveries: list[Delivery] = []
@@ -521,8 +517,7 @@ class ComposerScreen(ModalScreen[Event | None]):
     def close(self) -> None:
         """Dismiss once: with the event once recorded (whatever the file writer is still
         doing), else with None. Not while the update waits for the database."""
-        if self.saving is not None:
-            self.notify("Saving the update: the composer closes once it is logged", markup=False)
+        if self.still_saving("update", "composer"):
             return
         if not self.closed:
             self.closed = True
@@ -578,30 +573,26 @@ class ComposerScreen(ModalScreen[Event | None]):
             self.show_error(f"Not sent: {exc}")
             return
         label = self.audiences.get(audience, audience)
-        self.saving = f"update to {label}: {text}"
         self.query_one("#send", Button).disabled = True
         self.text_area.read_only = True
         self.show_note("Saving…")
-        self.run_worker(self._commit(events), group="composer-save")
+        self.save(
+            events,
+            f"update to {label}: {text}",
+            done=lambda: self._recorded(events[0]),
+            failed=self._not_recorded,
+        )
 
-    async def _commit(self, events: list[Event]) -> None:
-        try:
-            await commit(self.cockpit, events)
-        except Exception as exc:  # the store's own errors: say so, keep the text
-            self.saving = None
-            write_failed(self.app)
-            self.query_one("#send", Button).disabled = False
-            self.text_area.read_only = False
-            self.show_note("")
-            self.show_error(f"Not sent: {exc}")
-            return
-        self.saving = None
-        self.sent = events[0]
-        self.publish(events[0])
+    def _recorded(self, event: Event) -> None:
+        self.sent = event
+        self.publish(event)
 
-    def unsaved(self) -> list[str]:
-        """The update, while it waits for the database (quitting waits for it)."""
-        return [] if self.saving is None else [self.saving]
+    def _not_recorded(self, exc: Exception) -> None:
+        """The store's own errors: say so, keep the text."""
+        self.query_one("#send", Button).disabled = False
+        self.text_area.read_only = False
+        self.show_note("")
+        self.show_error(f"Not sent: {exc}")
 
     def publish(self, event: Event) -> None:
         """Copy the text to the clipboard here (cheap), write its file in a thread."""

@@ -20,7 +20,6 @@ and the file separators too, and dropped the rest of the line without a word.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from rich.cells import cell_len
@@ -29,11 +28,10 @@ from textual import events
 from textual.expand_tabs import expand_tabs_inline
 from textual.widgets import Input
 
-from cockpit.text import visible_in_place
+from cockpit.text import split_lines, visible_in_place
 
 # Categories Python counts as not printable that are still text a person may type.
 _TYPED_CATEGORIES = frozenset({"Cf", "Zs", "Zl", "Zp", "Co", "Cn"})
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def typed_text(character: str | None) -> bool:
@@ -74,7 +72,7 @@ class PlainInput(Input):
         # Runs before Input's own paste handler (a base class's), which would keep
         # `splitlines()[0]`; prevent_default keeps it from running after this one.
         if event.text:
-            line = _LINE_END.split(event.text, maxsplit=1)[0]
+            line = split_lines(event.text, maxsplit=1)[0]
             selection = self.selection
             if selection.is_empty:
                 self.insert_text_at_cursor(line)

@@ -4,7 +4,6 @@ parses with the core and commits."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
-from cockpit.text import visible
+from cockpit.text import split_lines, visible
 from widgets.plain_input import PlainInput
 
 
@@ -132,7 +131,7 @@ class EntryInput(PlainInput):
         # paste of one line is left to it.
         # Lines end at a newline or a carriage return only, as `cockpit log -` reads them:
         # str.splitlines would also split at U+2028, NEL and the file separators.
-        lines = [line for line in re.split(r"\r\n|\r|\n", event.text) if line.strip()]
+        lines = [line for line in split_lines(event.text) if line.strip()]
         if len(lines) > 1:
             event.prevent_default()
             event.stop()
@@ -145,6 +144,11 @@ def _common_prefix(words: list[str]) -> str:
     while n < min(len(first), len(last)) and first[n] == last[n]:
         n += 1
     return first[:n]
+
+
+def _side_text(text: str) -> Text:
+    """The right end of the feedback line: how the lines submitted stand."""
+    return Text(visible(text), style="bold", no_wrap=True, end="")
 
 
 class Feedback(Widget):
@@ -165,15 +169,16 @@ class Feedback(Widget):
     def show(self, text: str, *, error: bool = False, side: str | None = None) -> None:
         self._text = Text(("✗ " if error else "") + visible(text), no_wrap=True, end="")
         if side is not None:
-            self._side = Text(visible(side), style="bold", no_wrap=True, end="")
+            self._side = _side_text(side)
         if self.has_class("-error") != error:
             self.set_class(error, "-error")
         self.refresh()
 
     def show_side(self, text: str) -> None:
         """What stands at the right end (the saving lines), leaving the rest as it is."""
-        if text != self._side.plain:
-            self._side = Text(visible(text), style="bold", no_wrap=True, end="")
+        side = _side_text(text)
+        if side.plain != self._side.plain:
+            self._side = side
             self.refresh()
 
     @property
