@@ -9,19 +9,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from cockpit.entry import EntryError, short_id
 from cockpit.events import Event
 from cockpit.incident import Incident, TimelineItem
 from cockpit.service import Cockpit
-from screens.saving import commit, write_failed
+from screens.saving import SavingForm
 from widgets.literal import literal
 from widgets.plain_input import PlainInput
 
 
-class AmendScreen(ModalScreen[list[Event] | None]):
+class AmendScreen(SavingForm[list[Event] | None]):
     """Edit an entry's text and time; Enter (or ctrl+s) saves, Esc cancels. Returns the
     committed events, or None if nothing was saved. While the amendment waits for the
     database the form says "saving…" and stays open (Enter and Esc wait with it); it
@@ -48,7 +47,6 @@ class AmendScreen(ModalScreen[list[Event] | None]):
     def __init__(self, cockpit: Cockpit, incident: Incident, item: TimelineItem) -> None:
         super().__init__()
         self.cockpit, self.incident, self.item = cockpit, incident, item
-        self.saving: str | None = None  # the amendment waiting for the database
 
     def compose(self) -> ComposeResult:
         item = self.item
@@ -89,31 +87,18 @@ class AmendScreen(ModalScreen[list[Event] | None]):
         except Exception as exc:  # nothing was saved, say why
             self._error(f"not saved: {exc}")
             return
-        self.saving = f"amendment of {short_id(self.item.id)}: {text_box.value}"
         self.query_one("#amend-error", Label).update(literal("saving…"))
-        self.run_worker(self._commit(events), group="amend-save")
-
-    async def _commit(self, events: list[Event]) -> None:
-        try:
-            await commit(self.cockpit, events)
-        except Exception as exc:  # the store's errors: nothing was saved, say why
-            self.saving = None
-            write_failed(self.app)
-            self._error(f"not saved: {exc}")
-            return
-        self.saving = None
-        self.dismiss(events)
-
-    def unsaved(self) -> list[str]:
-        """The amendment, while it waits for the database (quitting waits for it)."""
-        return [] if self.saving is None else [self.saving]
+        self.save(
+            events,
+            f"amendment of {short_id(self.item.id)}: {text_box.value}",
+            done=lambda: self.dismiss(events),
+            failed=lambda exc: self._error(f"not saved: {exc}"),
+        )
 
     def _error(self, message: str) -> None:
         self.query_one("#amend-error", Label).update(literal("✗ " + message))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
-        if self.saving is not None:
-            self.notify("Saving the amendment: the form closes once it is logged", markup=False)
-            return
-        self.dismiss(None)
+        if not self.still_saving("amendment"):
+            self.dismiss(None)

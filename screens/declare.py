@@ -15,19 +15,18 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from cockpit.entry import EntryError
 from cockpit.service import Cockpit
 from cockpit.store import StoreError
 from cockpit.timefmt import local_time
-from screens.saving import commit, write_failed
+from screens.saving import SavingForm
 from widgets.literal import literal, literal_text
 from widgets.plain_input import PlainInput
 
 if TYPE_CHECKING:
-    from cockpit.events import Event
+    pass
 
 STARTED_HINT = "optional: 15:23, -5m or 2026-03-04T15:23Z (blank: now)"
 
@@ -36,7 +35,7 @@ def _message(exc: ValueError) -> str:
     return exc.message if isinstance(exc, EntryError) else str(exc)
 
 
-class DeclareScreen(ModalScreen[str | None]):
+class DeclareScreen(SavingForm[str | None]):
     AUTO_FOCUS = "#title"  # as the form is composed (see IncidentScreen)
     BINDINGS: ClassVar = [
         Binding("escape", "cancel", "Cancel", id="declare.cancel", tooltip="Declare nothing"),
@@ -69,7 +68,6 @@ class DeclareScreen(ModalScreen[str | None]):
     def __init__(self, cockpit: Cockpit) -> None:
         super().__init__()
         self.cockpit = cockpit
-        self.saving: str | None = None  # the declaration waiting for the database
 
     def compose(self) -> ComposeResult:
         policy = self.cockpit.policy
@@ -143,10 +141,8 @@ class DeclareScreen(ModalScreen[str | None]):
 
     # actions -----------------------------------------------------------------------------
     def action_cancel(self) -> None:
-        if self.saving is not None:
-            self.notify("Saving the declaration: the form closes once it is logged", markup=False)
-            return
-        self.dismiss(None)
+        if not self.still_saving("declaration"):
+            self.dismiss(None)
 
     def action_submit(self) -> None:
         if self.saving is not None:
@@ -178,28 +174,21 @@ class DeclareScreen(ModalScreen[str | None]):
         except StoreError as exc:
             self.show_error(f"Not declared: {exc}")
             return
-        self.saving = f"declaration: {title}"
         self.show_saving(True)
-        self.run_worker(self._commit(event), group="declare-save")
 
-    async def _commit(self, event: Event) -> None:
-        try:
-            await commit(self.cockpit, [event])
-        except Exception as exc:  # the store's errors: nothing was declared, say why
-            self.saving = None
+        def failed(exc: Exception) -> None:
             self.show_saving(False)
-            write_failed(self.app)
             self.show_error(f"Not declared: {exc}")
-            return
-        self.saving = None
-        self.dismiss(event.incident_id)
+
+        self.save(
+            [event],
+            f"declaration: {title}",
+            done=lambda: self.dismiss(event.incident_id),
+            failed=failed,
+        )
 
     def show_saving(self, saving: bool) -> None:
         self.query_one("#declare", Button).label = "Saving…" if saving else "Declare"
-
-    def unsaved(self) -> list[str]:
-        """The declaration, while it waits for the database (quitting waits for it)."""
-        return [] if self.saving is None else [self.saving]
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

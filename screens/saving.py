@@ -12,12 +12,13 @@ stops the quit: the commander has to see what was not logged.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
 
 from rich.text import Text
 from textual.app import App
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 
 from cockpit.text import visible
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from cockpit.service import Cockpit, Watch
 
 POLL_S = 0.1
+ResultT = TypeVar("ResultT")
 
 _quitting: WeakKeyDictionary[App[Any], Timer] = WeakKeyDictionary()
 
@@ -91,10 +93,53 @@ def not_confirmed(lines: list[str]) -> Text:
     return text
 
 
-async def commit(cockpit: Cockpit, events: list[Event]) -> list[Event]:
-    """Commit `events` through the cockpit's writer (after everything submitted before
-    them); returns once committed, raises the store's error if not."""
-    return await asyncio.wrap_future(cockpit.writer.append(events))
+class SavingForm(ModalScreen[ResultT]):
+    """A form whose one write (a declaration, an amendment, an update) is committed by the
+    cockpit's writer, after everything submitted before it. While it waits, `saving` says
+    what for: the form refuses a second submit (`saving is not None`), stays open
+    (`still_saving`), and a quit waits for it (`unsaved`)."""
+
+    cockpit: Cockpit
+    saving: str | None = None  # what waits for the database, as a quit would list it
+
+    def unsaved(self) -> list[str]:
+        return [] if self.saving is None else [self.saving]
+
+    def still_saving(self, what: str, form: str = "form") -> bool:
+        """Asked to close while saving: say it closes once `what` is logged, and stay."""
+        if self.saving is None:
+            return False
+        self.notify(f"Saving the {what}: the {form} closes once it is logged", markup=False)
+        return True
+
+    def save(
+        self,
+        events: list[Event],
+        what: str,
+        *,
+        done: Callable[[], object],
+        failed: Callable[[Exception], object],
+    ) -> None:
+        """Commit `events` off the event loop; then `done()`, or `failed(the store's error)`
+        (a quit that waited for it stops waiting: the commander must see why)."""
+        self.saving = what
+        self.run_worker(self._save(events, done, failed), group="form-save")
+
+    async def _save(
+        self,
+        events: list[Event],
+        done: Callable[[], object],
+        failed: Callable[[Exception], object],
+    ) -> None:
+        try:
+            await asyncio.wrap_future(self.cockpit.writer.append(events))
+        except Exception as exc:  # the store's errors: nothing was saved
+            self.saving = None
+            write_failed(self.app)
+            failed(exc)
+            return
+        self.saving = None
+        done()
 
 
 def tell_trouble(screen: Screen[Any], watch: Watch) -> None:
