@@ -74,7 +74,12 @@ def test_board_in_a_real_terminal_shows_incidents_and_quits_on_q(socket, tmp_pat
     assert not session_alive(socket), "cockpit did not quit on q"
 
 
-def start_cockpit(socket: str, env: dict[str, str]) -> None:
+def start_cockpit(
+    socket: str, env: dict[str, str], extra: dict[str, str] | None = None, then: str = ""
+) -> None:
+    """The real `cockpit` in a 160x45 tmux session, with the test's environment (and
+    `extra` variables); `then` runs in the session's shell after it exits."""
+    settings = [f"{name}={value}" for name, value in (extra or {}).items()]
     command = " ".join(
         [
             "env",
@@ -82,6 +87,7 @@ def start_cockpit(socket: str, env: dict[str, str]) -> None:
             "COLUMNS",
             "-u",
             "LINES",
+            *settings,
             f"COCKPIT_DB={env['COCKPIT_DB']}",
             f"COCKPIT_CONFIG_DIR={env['COCKPIT_CONFIG_DIR']}",
             f"COCKPIT_USER={env['COCKPIT_USER']}",
@@ -89,8 +95,9 @@ def start_cockpit(socket: str, env: dict[str, str]) -> None:
             "TZ=Europe/Berlin",
             "TERM=xterm-256color",
             COCKPIT,
+            then,
         ]
-    )
+    ).rstrip()
     tmux(socket, "new-session", "-d", "-s", "cockpit", "-x", "160", "-y", "45", command)
     tmux(socket, "resize-window", "-t", "cockpit", "-x", "160", "-y", "45")
 
@@ -171,25 +178,12 @@ def test_a_crash_in_a_real_terminal_leaves_one_line_and_exit_status_2(socket, tm
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(CRASH_HOOK)
     env = dict(os.environ)
-    command = " ".join(
-        [
-            "env",
-            "-u",
-            "COLUMNS",
-            "-u",
-            "LINES",
-            f"PYTHONPATH={hook}",
-            f"COCKPIT_DB={env['COCKPIT_DB']}",
-            f"COCKPIT_CONFIG_DIR={env['COCKPIT_CONFIG_DIR']}",
-            f"XDG_DATA_HOME={env['XDG_DATA_HOME']}",
-            f"HOME={env['HOME']}",
-            "TZ=Europe/Berlin",
-            "TERM=xterm-256color",
-            COCKPIT,
-            "; echo exit status $?; sleep 600",
-        ]
+    start_cockpit(
+        socket,
+        env,
+        {"PYTHONPATH": str(hook), "XDG_DATA_HOME": env["XDG_DATA_HOME"]},
+        then="; echo exit status $?; sleep 600",
     )
-    tmux(socket, "new-session", "-d", "-s", "cockpit", "-x", "160", "-y", "45", command)
     wait_for(socket, "Press n to declare")
     keys(socket, "c")
     wait_for(socket, "exit status")
